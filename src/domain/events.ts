@@ -55,7 +55,15 @@ export type RunSkipped = Event<
   'RunSkipped',
   { jobId: string; scheduledFor: string; reason: string; blockingRunId?: string; at: string }
 >;
-export type RunMissed = Event<'RunMissed', { jobId: string; scheduledFor: string; reason: string; at: string }>;
+/**
+ * Ticks that were due while no node could fire them and that `catchUp` did not fire.
+ * One event per tick; a long gap of a frequent job ends with one event covering the rest
+ * (`count` ticks from `scheduledFor` to `until`).
+ */
+export type RunMissed = Event<
+  'RunMissed',
+  { jobId: string; scheduledFor: string; count: number; until?: string; reason: string; at: string }
+>;
 export type RunQueued = Event<'RunQueued', RunRef & { position: number; reason: string; at: string }>;
 export type RunStarted = Event<
   'RunStarted',
@@ -90,9 +98,18 @@ export type RunAbandoned = Event<
   'RunAbandoned',
   RunRef & { nodeId: string; epoch: number; reason: string; at: string }
 >;
+/** `runId`/`attempt` name the attempt that failed; the retry will be `nextRunId`. */
 export type RetryScheduled = Event<
   'RetryScheduled',
-  RunRef & { nextRunId: string; nextAttempt: number; delayMs: number; dueAt: string; at: string }
+  RunRef & {
+    rootRunId: string;
+    scheduledFor: string;
+    nextRunId: string;
+    nextAttempt: number;
+    delayMs: number;
+    dueAt: string;
+    at: string;
+  }
 >;
 
 export type JobEvent =
