@@ -1,0 +1,99 @@
+/**
+ * The dispatcher: `slots` process slots and one FIFO queue. A run goes to a free slot at once;
+ * when every slot is busy it waits in the queue, and its job records `RunQueued` with the reason.
+ * It holds no durable state: after a restart the job actors hand their open runs over again.
+ */
+import type { Logger } from '../src/log.js';
+import type { DispatcherInspection, DispatcherMsg, JobMsg, ProcessMsg, RunOrder } from './messages.js';
+import { dispatch, reply, spawnActor, type ActorRef, type CrashPolicy } from './nact.js';
+
+interface Waiting {
+  order: RunOrder;
+  job: ActorRef<JobMsg>;
+}
+
+interface DispatcherState {
+  slots: ({ runId: string; jobId: string } | null)[];
+  queue: Waiting[];
+}
+
+export interface DispatcherDeps {
+  slots: number;
+  /** Spawns the process actor of slot `index` as a child of the dispatcher. */
+  spawnSlot(parent: ActorRef<DispatcherMsg>, index: number): ActorRef<ProcessMsg>;
+  log: Logger;
+  onCrash: CrashPolicy;
+  /** Called whenever the queue or the slots change (metrics). */
+  onChange?(inspection: DispatcherInspection): void;
+}
+
+export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps): ActorRef<DispatcherMsg> {
+  if (!Number.isInteger(deps.slots) || deps.slots < 1) {
+    throw new RangeError(`slots must be an integer of at least 1, got ${deps.slots}`);
+  }
+  const processes: ActorRef<ProcessMsg>[] = [];
+
+  function inspect(state: DispatcherState): DispatcherInspection {
+    return { slots: state.slots, queue: state.queue.map((w) => ({ runId: w.order.runId, jobId: w.order.jobId })) };
+  }
+
+  function assign(state: DispatcherState, slot: number, waiting: Waiting): DispatcherState {
+    const slots = [...state.slots];
+    slots[slot] = { runId: waiting.order.runId, jobId: waiting.order.jobId };
+    dispatch(processes[slot], { type: 'Execute', order: waiting.order, job: waiting.job, slot });
+    return { ...state, slots };
+  }
+
+  const ref = spawnActor<DispatcherState, DispatcherMsg>(
+    parent,
+    (state, message, ctx) => {
+      if (processes.length === 0) {
+        for (let i = 0; i < deps.slots; i++) processes.push(deps.spawnSlot(ctx.self, i));
+      }
+      let next = state;
+      switch (message.type) {
+        case 'Enqueue': {
+          const known = state.queue.some((w) => w.order.runId === message.order.runId) ||
+            state.slots.some((s) => s?.runId === message.order.runId);
+          if (known) return state; // handed over twice (a job actor resumed): keep one
+          const free = state.slots.indexOf(null);
+          if (free !== -1) {
+            next = assign(state, free, message);
+          } else {
+            next = { ...state, queue: [...state.queue, message] };
+            const reason = `all ${deps.slots} slot${deps.slots === 1 ? '' : 's'} busy`;
+            dispatch(message.job, { type: 'Queued', runId: message.order.runId, position: next.queue.length, reason });
+          }
+          break;
+        }
+        case 'Dequeue':
+          next = { ...state, queue: state.queue.filter((w) => w.order.runId !== message.runId) };
+          break;
+        case 'SlotFree': {
+          if (state.slots[message.slot]?.runId !== message.runId) return state;
+          const slots = [...state.slots];
+          slots[message.slot] = null;
+          next = { ...state, slots };
+          const [first, ...rest] = next.queue;
+          if (first) next = assign({ ...next, queue: rest }, message.slot, first);
+          break;
+        }
+        case 'Inspect':
+          reply(ctx, inspect(state));
+          return state;
+        default: {
+          const unknown: never = message;
+          return unknown;
+        }
+      }
+      deps.onChange?.(inspect(next));
+      return next;
+    },
+    'dispatcher',
+    {
+      initialState: { slots: Array.from({ length: deps.slots }, () => null), queue: [] },
+      onCrash: deps.onCrash,
+    },
+  );
+  return ref;
+}

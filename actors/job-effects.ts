@@ -1,0 +1,222 @@
+/**
+ * The effects of a job actor: timers for ticks, retries and abandonment, and runs handed to the
+ * dispatcher. Only live, leading job actors perform them; recovery never reaches this class.
+ */
+import type { Clock } from '../src/clock.js';
+import type { JobCommand } from '../src/domain/job-commands.js';
+import type { DecideContext } from '../src/domain/job-decider.js';
+import type { JobEvent } from '../src/domain/events.js';
+import { dispatchable, type JobState, type OpenRun } from '../src/domain/job-state.js';
+import type { Logger } from '../src/log.js';
+import type { StorePersistenceEngine } from '../src/store/nact-persistence.js';
+import type { TimerQueue } from '../src/timer-queue.js';
+import type { DispatcherMsg, JobMsg, ProcessMsg, RunOrder } from './messages.js';
+import { dispatch, type ActorRef } from './nact.js';
+
+export interface NodeIdentity {
+  nodeId: string;
+  host: string;
+  /** The current leader term of this node. */
+  epoch(): number;
+}
+
+export interface JobActorDeps extends DecideContext {
+  engine: StorePersistenceEngine;
+  timers: TimerQueue;
+  clock: Clock;
+  dispatcher: ActorRef<DispatcherMsg>;
+  node: NodeIdentity;
+  log: Logger;
+  /** Take a snapshot of the job's state after this many events. */
+  snapshotEvery: number;
+  /**
+   * How long after taking over a run started by an earlier leader is declared abandoned: by then
+   * that leader has fenced itself and its launcher has ended the process group.
+   */
+  abandonAfterMs: number;
+}
+
+export function orderFor(state: JobState, run: OpenRun): RunOrder | undefined {
+  const spec = state.spec;
+  if (!spec) return undefined;
+  return {
+    runId: run.runId,
+    jobId: state.jobId,
+    attempt: run.attempt,
+    scheduledFor: run.scheduledFor,
+    script: spec.script,
+    cwd: spec.dir,
+    env: spec.env,
+    timeoutMs: spec.timeout,
+    graceMs: spec.grace,
+  };
+}
+
+export class JobEffects {
+  active = false;
+  private readonly inFlight = new Set<string>();
+  private readonly announced = new Set<string>();
+  private readonly processes = new Map<string, ActorRef<ProcessMsg>>();
+  private readonly aborts = new Map<string, string>();
+  private readonly timerKeys = new Set<string>();
+
+  constructor(
+    private readonly jobId: string,
+    private readonly self: ActorRef<JobMsg>,
+    private readonly deps: JobActorDeps,
+  ) {}
+
+  activate(job: JobState): void {
+    this.active = true;
+    this.armTick(job);
+    for (const retry of Object.values(job.pendingRetries)) this.armRetry(retry.nextRunId, retry.dueAt);
+    for (const run of Object.values(job.openRuns)) {
+      if (run.phase === 'running' && !this.processes.has(run.runId)) this.armAbandon(run);
+    }
+    this.dispatchReady(job);
+  }
+
+  deactivate(): void {
+    this.active = false;
+    for (const key of this.timerKeys) this.deps.timers.cancel(key);
+    this.timerKeys.clear();
+    this.inFlight.clear();
+    this.announced.clear();
+  }
+
+  armTick(job: JobState): void {
+    const key = `tick:${this.jobId}`;
+    if (!this.active || !job.spec || !job.registered || job.removed || !job.enabled) {
+      this.cancelTimer(key);
+      return;
+    }
+    const cursor = new Date(job.tickCursor ?? this.deps.clock.now());
+    const next = this.deps.scheduleOf(job.spec).nextAfter(cursor);
+    if (!next) {
+      this.cancelTimer(key);
+      return;
+    }
+    this.setTimer(key, next.getTime(), () => dispatch(this.self, { type: 'TickDue' }));
+  }
+
+  afterEvents(job: JobState, events: JobEvent[], _command: JobCommand): void {
+    if (!this.active) return;
+    for (const event of events) {
+      switch (event.type) {
+        case 'JobRegistered':
+        case 'JobUpdated':
+        case 'JobEnabled':
+        case 'JobDisabled':
+        case 'JobRemoved':
+          this.armTick(job);
+          break;
+        case 'RetryScheduled':
+          this.armRetry(event.data.nextRunId, event.data.dueAt);
+          break;
+        case 'RunAborted':
+          this.cancelTimer(`retry:${this.jobId}:${event.data.runId}`);
+          if (this.inFlight.delete(event.data.runId)) {
+            dispatch(this.deps.dispatcher, { type: 'Dequeue', runId: event.data.runId });
+          }
+          break;
+        case 'RunAbandoned':
+          this.cancelTimer(`abandon:${this.jobId}:${event.data.runId}`);
+          break;
+        default:
+          break;
+      }
+    }
+    this.dispatchReady(job);
+  }
+
+  started(runId: string, process: ActorRef<ProcessMsg>): void {
+    this.processes.set(runId, process);
+  }
+
+  finished(job: JobState, runId: string): void {
+    this.inFlight.delete(runId);
+    this.announced.delete(runId);
+    this.processes.delete(runId);
+    this.aborts.delete(runId);
+    this.dispatchReady(job);
+  }
+
+  /** Sends the SIGUSR2 ladder to a running attempt; remembers who asked for the record. */
+  abortRunning(job: JobState, runId: string, by: string): void {
+    const process = this.processes.get(runId);
+    if (job.openRuns[runId]?.phase !== 'running' || !process) return;
+    this.aborts.set(runId, by);
+    dispatch(process, { type: 'Abort', runId, reason: 'abort' });
+  }
+
+  abortedBy(runId: string): string | undefined {
+    return this.aborts.get(runId);
+  }
+
+  inFlightIds(): string[] {
+    return [...this.inFlight];
+  }
+
+  private dispatchReady(job: JobState): void {
+    if (!this.active) return;
+    for (const run of dispatchable(job, this.inFlight)) {
+      const order = orderFor(job, run);
+      if (!order) continue;
+      this.inFlight.add(run.runId);
+      dispatch(this.deps.dispatcher, { type: 'Enqueue', order, job: this.self });
+    }
+    this.announceWaiting(job);
+  }
+
+  /** Runs held back by the job's own overlap policy say why they wait, once. */
+  private announceWaiting(job: JobState): void {
+    const busy = Object.values(job.openRuns).find((run) => run.phase === 'running' || this.inFlight.has(run.runId));
+    if (!busy) return;
+    for (const run of Object.values(job.openRuns)) {
+      if (run.phase !== 'scheduled' || this.inFlight.has(run.runId) || this.announced.has(run.runId)) continue;
+      this.announced.add(run.runId);
+      const reason = `waiting for run ${busy.runId} of this job to finish (overlap: ${job.spec?.overlap ?? 'skip'})`;
+      dispatch(this.self, { type: 'Queued', runId: run.runId, position: 1, reason });
+    }
+  }
+
+  private armRetry(nextRunId: string, dueAt: string): void {
+    if (!this.active) return;
+    this.setTimer(`retry:${this.jobId}:${nextRunId}`, Date.parse(dueAt), () =>
+      dispatch(this.self, {
+        type: 'Command',
+        command: { type: 'RetryDue', nextRunId, at: new Date(this.deps.clock.now()).toISOString() },
+      }),
+    );
+  }
+
+  private armAbandon(run: OpenRun): void {
+    const reason = `node ${run.nodeId ?? 'unknown'} (epoch ${run.epoch ?? '?'}) stopped before the run finished`;
+    this.setTimer(`abandon:${this.jobId}:${run.runId}`, this.deps.clock.now() + this.deps.abandonAfterMs, () =>
+      dispatch(this.self, {
+        type: 'Command',
+        command: {
+          type: 'Abandon',
+          runId: run.runId,
+          nodeId: run.nodeId ?? 'unknown',
+          epoch: run.epoch ?? 0,
+          reason,
+          at: new Date(this.deps.clock.now()).toISOString(),
+        },
+      }),
+    );
+  }
+
+  private setTimer(key: string, at: number, callback: () => void): void {
+    this.timerKeys.add(key);
+    this.deps.timers.schedule(key, at, () => {
+      this.timerKeys.delete(key);
+      callback();
+    });
+  }
+
+  private cancelTimer(key: string): void {
+    this.timerKeys.delete(key);
+    this.deps.timers.cancel(key);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * One persistent actor per job, the only writer of its `job-<id>` stream. It asks the pure
+ * decider what happens, persists the events at the stream's expected revision, then performs
+ * what they imply: arm the next tick, hand runs to the dispatcher, arm retries. During
+ * recovery it only evolves state: no timer, no dispatch, no process.
+ */
+import { TimecloudError, UnavailableError } from '../src/errors.js';
+import { eventIdFor } from '../src/domain/event-ids.js';
+import type { JobEvent } from '../src/domain/events.js';
+import type { JobCommand } from '../src/domain/job-commands.js';
+import { decide } from '../src/domain/job-decider.js';
+import { evolve, initialJobState, type JobState } from '../src/domain/job-state.js';
+import type { RecoveredMessage } from '../src/store/nact-persistence.js';
+import { JobEffects, type JobActorDeps } from './job-effects.js';
+import type { CommandReply, JobInspection, JobMsg } from './messages.js';
+import { dispatch, reply, spawnPersistentActor, type ActorRef, type PersistentContext } from './nact.js';
+
+export type { JobActorDeps } from './job-effects.js';
+
+export interface JobActorState {
+  job: JobState;
+  /** Events since the last snapshot. */
+  sinceSnapshot: number;
+  effects?: JobEffects;
+}
+
+/** How long an internal message waits before it is tried again when the store is unavailable. */
+const STORE_RETRY_MS = 500;
+
+export const jobStream = (jobId: string) => `job-${jobId}`;
+
+function isRecovered(message: JobMsg | RecoveredMessage, ctx: PersistentContext<JobMsg>): message is RecoveredMessage {
+  return ctx.recovering;
+}
+
+export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: string, deps: JobActorDeps): ActorRef<JobMsg> {
+  const key = jobStream(jobId);
+  const initial: JobActorState = { job: initialJobState(jobId), sinceSnapshot: 0 };
+  let retrySeq = 0;
+
+  async function persist(state: JobActorState, events: JobEvent[]): Promise<JobActorState> {
+    if (events.length === 0) return state;
+    const metadata = { nodeId: deps.node.nodeId, epoch: deps.node.epoch() };
+    const revision = await deps.engine.persistAll(
+      key,
+      events.map((event) => ({ id: eventIdFor(event), type: event.type, data: event.data, metadata })),
+    );
+    const job = events.reduce((s, event) => evolve(s, event, { epoch: metadata.epoch }), state.job);
+    let sinceSnapshot = state.sinceSnapshot + events.length;
+    if (sinceSnapshot >= deps.snapshotEvery) {
+      sinceSnapshot = 0;
+      deps.engine.saveSnapshot(key, revision, job).catch((error: unknown) => {
+        deps.log.warn({ err: error, jobId }, 'snapshot failed; the next one will cover it');
+      });
+    }
+    return { ...state, job, sinceSnapshot };
+  }
+
+  /** Decides, persists, performs. Errors of the decision go back to the asker, not up. */
+  async function execute(state: JobActorState, command: JobCommand, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+    let events: JobEvent[];
+    try {
+      events = decide(command, state.job, deps);
+    } catch (error) {
+      const err = error as TimecloudError;
+      reply<CommandReply>(ctx, { ok: false, code: err.code ?? 'INTERNAL', message: err.message });
+      return state;
+    }
+    const next = await persist(state, events);
+    reply<CommandReply>(ctx, { ok: true, events });
+    next.effects?.afterEvents(next.job, events, command);
+    return next;
+  }
+
+  async function handle(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+    const effects = state.effects ?? new JobEffects(jobId, ctx.self, deps);
+    state = state.effects ? state : { ...state, effects };
+    const now = () => new Date(deps.clock.now()).toISOString();
+    switch (message.type) {
+      case 'Command':
+        if (message.command.type === 'Abort') effects.abortRunning(state.job, message.command.runId, message.command.by);
+        return execute(state, message.command, ctx);
+      case 'Activate':
+        effects.activate(state.job);
+        reply(ctx, true);
+        return state;
+      case 'Deactivate':
+        effects.deactivate();
+        reply(ctx, true);
+        return state;
+      case 'TickDue': {
+        if (!effects.active) return state; // a timer of a deactivated (or reset) incarnation
+        const next = await execute(state, { type: 'Tick', now: now() }, ctx);
+        effects.armTick(next.job);
+        return next;
+      }
+      case 'Started': {
+        const { runId, pid, slot, process } = message;
+        const command: JobCommand = { type: 'RecordStarted', runId, pid, slot, nodeId: deps.node.nodeId, host: deps.node.host, at: now() };
+        let events: JobEvent[];
+        try {
+          events = decide(command, state.job, deps);
+        } catch (error) {
+          reply(ctx, { go: false, reason: (error as Error).message });
+          return state;
+        }
+        const next = await persist(state, events);
+        effects.started(runId, process);
+        reply(ctx, { go: true });
+        return next;
+      }
+      case 'Queued':
+        return execute(state, { type: 'RecordQueued', runId: message.runId, position: message.position, reason: message.reason, at: now() }, ctx);
+      case 'Signalled':
+        return execute(state, { type: 'RecordSignalled', runId: message.runId, signal: message.signal, reason: message.reason, at: now() }, ctx);
+      case 'Finished': {
+        const { runId, outcome } = message;
+        if (outcome.result === 'cancelled') {
+          effects.finished(state.job, runId);
+          return state;
+        }
+        const by = effects.abortedBy(runId);
+        const next = await execute(state, { type: 'RecordResult', runId, outcome, by, at: now() }, ctx);
+        effects.finished(next.job, runId);
+        return next;
+      }
+      case 'Inspect':
+        reply<JobInspection>(ctx, { state: state.job, active: effects.active, inFlight: effects.inFlightIds() });
+        return state;
+      default: {
+        const unknown: never = message;
+        return unknown;
+      }
+    }
+  }
+
+  return spawnPersistentActor<JobActorState, JobMsg>(
+    parent,
+    async (state, message, ctx) => {
+      if (isRecovered(message, ctx)) {
+        const job = evolve(state.job, message as unknown as JobEvent, { epoch: message.metadata.epoch });
+        return { ...state, job, sinceSnapshot: state.sinceSnapshot + 1 };
+      }
+      try {
+        return await handle(state, message, ctx);
+      } catch (error) {
+        const err = error as TimecloudError;
+        reply<CommandReply>(ctx, { ok: false, code: err.code ?? 'INTERNAL', message: err.message });
+        if (!(error instanceof UnavailableError)) throw error; // e.g. another writer: recover from the stream
+        // The store is down: internal messages are tried again later, so no run's result is lost.
+        if (message.type !== 'Command' && message.type !== 'Inspect') {
+          deps.log.warn({ jobId, message: message.type }, 'store unavailable; retrying the message');
+          deps.timers.schedule(`store-retry:${jobId}:${retrySeq++}`, deps.clock.now() + STORE_RETRY_MS, () =>
+            dispatch(ctx.self, message),
+          );
+        }
+        return state;
+      }
+    },
+    key,
+    name,
+    {
+      initialState: initial,
+      snapshotDecoder: (data) => ({ job: data as JobState, sinceSnapshot: 0 }),
+      onCrash: (_message, error, ctx) => {
+        deps.log.error({ err: error, jobId }, 'job actor crashed; it recovers from its stream');
+        deps.engine.forget(key);
+        return ctx.escalate;
+      },
+      afterStop: (state) => state.effects?.deactivate(),
+    },
+  );
+}

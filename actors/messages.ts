@@ -1,0 +1,83 @@
+/**
+ * Messages the actors exchange. Plain data; references to other actors travel inside them.
+ */
+import type { JobCommand, RunResult } from '../src/domain/job-commands.js';
+import type { JobEvent } from '../src/domain/events.js';
+import type { JobState } from '../src/domain/job-state.js';
+import type { JobSpec } from '../src/domain/job-spec.js';
+import type { ActorRef } from './nact.js';
+
+/** What a process slot needs to execute one attempt. Mirrors the runner's `RunRequest`. */
+export interface RunOrder {
+  runId: string;
+  jobId: string;
+  attempt: number;
+  scheduledFor: string;
+  script: string;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  graceMs: number;
+}
+
+export type CommandReply = { ok: true; events: JobEvent[] } | { ok: false; code: string; message: string };
+
+/** A run attempt's end as the process slot saw it; `cancelled` means it never started. */
+export type SlotOutcome = RunResult | { result: 'cancelled'; durationMs: number };
+
+export type JobMsg =
+  /** Replies `CommandReply` when sent as a query. */
+  | { type: 'Command'; command: JobCommand }
+  /** Recovery is over and this node leads: arm timers, resume open runs. */
+  | { type: 'Activate' }
+  /** This node no longer leads: disarm timers, dispatch nothing more. */
+  | { type: 'Deactivate' }
+  | { type: 'TickDue' }
+  /** Query from a process slot holding a started-but-held process: replies `{ go: boolean }`. */
+  | { type: 'Started'; runId: string; pid: number; slot: number; process: ActorRef<ProcessMsg> }
+  | { type: 'Queued'; runId: string; position: number; reason: string }
+  | { type: 'Signalled'; runId: string; signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' }
+  | { type: 'Finished'; runId: string; outcome: SlotOutcome }
+  /** Replies the job's `JobState`. */
+  | { type: 'Inspect' };
+
+export interface JobInspection {
+  state: JobState;
+  active: boolean;
+  inFlight: string[];
+}
+
+export type DispatcherMsg =
+  | { type: 'Enqueue'; order: RunOrder; job: ActorRef<JobMsg> }
+  | { type: 'Dequeue'; runId: string }
+  | { type: 'SlotFree'; slot: number; runId: string }
+  /** Replies `DispatcherInspection`. */
+  | { type: 'Inspect' };
+
+export interface DispatcherInspection {
+  slots: ({ runId: string; jobId: string } | null)[];
+  queue: { runId: string; jobId: string }[];
+}
+
+export type ProcessMsg =
+  | { type: 'Execute'; order: RunOrder; job: ActorRef<JobMsg>; slot: number }
+  | { type: 'Abort'; runId: string; reason: 'abort' | 'fenced' | 'shutdown' }
+  | { type: 'Done'; runId: string; outcome: SlotOutcome };
+
+/** What the jobs folder says now, compared with what it said before (from the scanner). */
+export interface ConfigChange {
+  /** Valid jobs, new or changed: each becomes `Register` (the decider tells new from changed). */
+  upserted: JobSpec[];
+  removed: { jobId: string; file: string; reason: string }[];
+  rejected: { jobId?: string; file: string; job?: string; field?: string; message: string }[];
+  /** True for a full scan: jobs known to the store but absent from it are removed. */
+  complete: boolean;
+}
+
+export type SupervisorMsg =
+  | { type: 'Config'; change: ConfigChange }
+  /** Replies `CommandReply`; unknown jobs get NOT_FOUND. */
+  | { type: 'JobCommand'; jobId: string; command: JobCommand }
+  | { type: 'SetLeader'; leader: boolean }
+  /** Replies `string[]`: the ids of the job actors alive. */
+  | { type: 'ListJobs' };

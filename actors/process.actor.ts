@@ -1,0 +1,116 @@
+/**
+ * A process slot: executes one run at a time through the runner. It prepares the process held,
+ * has the job actor record `RunStarted` (with the pid) before releasing it, streams its output
+ * to the run log, forwards signals and the outcome, then frees its slot.
+ */
+import type { Clock } from '../src/clock.js';
+import type { Logger } from '../src/log.js';
+import type { RunHandle, Runner } from '../src/runner/runner.js';
+import { RunLogWriter, type LiveLogBus } from '../src/runlog/run-log-writer.js';
+import type { EventStore } from '../src/store/event-store.js';
+import type { DispatcherMsg, JobMsg, ProcessMsg, RunOrder, SlotOutcome } from './messages.js';
+import { dispatch, query, spawnActor, type ActorRef, type CrashPolicy } from './nact.js';
+
+export interface ProcessDeps {
+  runner: Runner;
+  store: EventStore;
+  clock: Clock;
+  log: Logger;
+  live?: LiveLogBus;
+  logLimitBytes: number;
+  /** How long to wait for the job actor to record the start. @defaultValue 30000 */
+  startTimeoutMs?: number;
+  onCrash: CrashPolicy;
+}
+
+interface Current {
+  order: RunOrder;
+  job: ActorRef<JobMsg>;
+  handle?: RunHandle;
+  writer: RunLogWriter;
+}
+
+interface ProcessState {
+  current?: Current;
+}
+
+function failure(message: string): SlotOutcome {
+  return { result: 'failed', exitCode: null, signal: null, stderrTail: message, durationMs: 0 };
+}
+
+export function spawnProcessSlot(
+  dispatcher: ActorRef<DispatcherMsg>,
+  slot: number,
+  deps: ProcessDeps,
+): ActorRef<ProcessMsg> {
+  const finish = (self: ActorRef<ProcessMsg>, runId: string, outcome: SlotOutcome) =>
+    dispatch(self, { type: 'Done', runId, outcome });
+
+  return spawnActor<ProcessState, ProcessMsg>(
+    dispatcher,
+    async (state, message, ctx) => {
+      switch (message.type) {
+        case 'Execute': {
+          const { order, job } = message;
+          const writer = new RunLogWriter(order.runId, order.jobId, { store: deps.store, clock: deps.clock, log: deps.log, live: deps.live });
+          const current: Current = { order, job, writer };
+          let handle: RunHandle;
+          try {
+            handle = await deps.runner.prepare(
+              { ...order, logLimitBytes: deps.logLimitBytes },
+              {
+                onLog: (lines) => writer.add(lines),
+                onSignal: (s) => dispatch(job, { type: 'Signalled', runId: order.runId, signal: s.signal, reason: s.reason }),
+              },
+            );
+          } catch (error) {
+            finish(ctx.self, order.runId, failure(`could not start: ${(error as Error).message}`));
+            return { current };
+          }
+          current.handle = handle;
+          let go = false;
+          try {
+            const answer = await query<JobMsg, { go?: boolean }>(
+              job,
+              { type: 'Started', runId: order.runId, pid: handle.pid, slot, process: ctx.self },
+              deps.startTimeoutMs ?? 30_000,
+            );
+            go = answer.go === true;
+          } catch (error) {
+            deps.log.warn({ err: error, runId: order.runId }, 'start not recorded in time; the run will not execute');
+          }
+          if (!go) {
+            await handle.cancel();
+            finish(ctx.self, order.runId, { result: 'cancelled', durationMs: 0 });
+            return { current };
+          }
+          // An Abort sent meanwhile waits in the mailbox: nact handles one message at a time.
+          handle.start();
+          void handle.outcome.then(async (outcome) => {
+            await writer.finish(outcome);
+            finish(ctx.self, order.runId, outcome.result === 'cancelled' ? { result: 'cancelled', durationMs: 0 } : outcome);
+          });
+          return { current };
+        }
+        case 'Abort': {
+          const current = state.current;
+          if (current?.order.runId === message.runId) current.handle?.abort(message.reason);
+          return state;
+        }
+        case 'Done': {
+          const current = state.current;
+          if (current?.order.runId !== message.runId) return state;
+          dispatch(current.job, { type: 'Finished', runId: message.runId, outcome: message.outcome });
+          dispatch(dispatcher, { type: 'SlotFree', slot, runId: message.runId });
+          return {};
+        }
+        default: {
+          const unknown: never = message;
+          return unknown;
+        }
+      }
+    },
+    `slot-${slot}`,
+    { initialState: {}, onCrash: deps.onCrash },
+  );
+}

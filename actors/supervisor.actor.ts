@@ -1,0 +1,162 @@
+/**
+ * The supervisor: owns the dispatcher and one job actor per job. It turns what the scanner finds
+ * into job commands, relays commands from the API, starts and stops scheduling with leadership,
+ * and decides what happens when a child crashes (a job actor is reset: it recovers from its
+ * stream and, when this node leads, is activated again).
+ */
+import { createHash } from 'node:crypto';
+import { streams } from '../src/domain/events.js';
+import { decisionEventId } from '../src/domain/ids.js';
+import type { EventStore } from '../src/store/event-store.js';
+import type { Logger } from '../src/log.js';
+import { spawnJobActor, type JobActorDeps } from './job.actor.js';
+import type { CommandReply, ConfigChange, DispatcherMsg, JobMsg, SupervisorMsg } from './messages.js';
+import { dispatch, query, reply, spawnActor, type ActorRef, type CrashPolicy } from './nact.js';
+
+export interface SupervisorDeps {
+  store: EventStore;
+  log: Logger;
+  /** Builds the dispatcher (and its slots) as a child of the supervisor. */
+  spawnDispatcher(parent: ActorRef<SupervisorMsg>): ActorRef<DispatcherMsg>;
+  /** Everything a job actor needs but the dispatcher, which the supervisor creates. */
+  jobDeps: Omit<JobActorDeps, 'dispatcher'>;
+  /** Job ids the store knows (registered at some point). */
+  knownJobIds(): Promise<string[]>;
+  /** @defaultValue 30000 */
+  commandTimeoutMs?: number;
+}
+
+interface SupervisorState {
+  jobs: Map<string, ActorRef<JobMsg>>;
+  leader: boolean;
+  /** The newest configuration seen while not leading, applied on taking over. */
+  deferred: ConfigChange[];
+  dispatcher?: ActorRef<DispatcherMsg>;
+  jobDeps?: JobActorDeps;
+}
+
+/** A valid nact actor name for a job id, unique per id. */
+export function actorNameFor(jobId: string): string {
+  const readable = jobId.replace(/[^a-z0-9-_.]/gi, '_').slice(0, 60);
+  const hash = createHash('sha1').update(jobId).digest('hex').slice(0, 8);
+  return `job-${readable}-${hash}`;
+}
+
+export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps): ActorRef<SupervisorMsg> {
+  const log = deps.log;
+
+  function ensureJob(state: SupervisorState, self: ActorRef<SupervisorMsg>, jobId: string): ActorRef<JobMsg> {
+    let ref = state.jobs.get(jobId);
+    if (!ref) {
+      ref = spawnJobActor(self, jobId, actorNameFor(jobId), state.jobDeps!);
+      state.jobs.set(jobId, ref);
+      if (state.leader) dispatch(ref, { type: 'Activate' });
+    }
+    return ref;
+  }
+
+  async function applyConfig(state: SupervisorState, self: ActorRef<SupervisorMsg>, change: ConfigChange): Promise<void> {
+    const at = new Date(deps.jobDeps.clock.now()).toISOString();
+    const command = (jobId: string, cmd: Extract<JobMsg, { type: 'Command' }>['command']) =>
+      dispatch(ensureJob(state, self, jobId), { type: 'Command', command: cmd });
+
+    for (const spec of change.upserted) command(spec.id, { type: 'Register', spec, at });
+    for (const rejection of change.rejected) {
+      if (rejection.jobId) {
+        command(rejection.jobId, { type: 'Reject', file: rejection.file, job: rejection.job, field: rejection.field, message: rejection.message, at });
+      } else {
+        await recordFileRejection(rejection, at);
+      }
+    }
+    for (const removal of change.removed) {
+      if (state.jobs.has(removal.jobId)) command(removal.jobId, { type: 'Remove', file: removal.file, reason: removal.reason, at });
+    }
+    if (change.complete) {
+      const present = new Set([...change.upserted.map((s) => s.id), ...change.rejected.flatMap((r) => (r.jobId ? [r.jobId] : []))]);
+      const brokenFiles = new Set(change.rejected.filter((r) => !r.jobId).map((r) => r.file));
+      for (const jobId of await deps.knownJobIds()) {
+        if (present.has(jobId)) continue;
+        const ref = ensureJob(state, self, jobId);
+        const inspection = await query<JobMsg, { state: { spec?: { file: string }; removed: boolean } }>(ref, { type: 'Inspect' }, 30_000);
+        const file = inspection.state.spec?.file;
+        if (inspection.state.removed || (file && brokenFiles.has(file))) continue;
+        command(jobId, { type: 'Remove', file: file ?? '', reason: 'no longer in any timecloud.json', at });
+      }
+    }
+  }
+
+  /** A file that is not even JSON belongs to no job: its rejection goes to the package's config stream. */
+  async function recordFileRejection(rejection: ConfigChange['rejected'][number], at: string): Promise<void> {
+    const pkg = rejection.file.split('/').slice(-2, -1)[0] ?? 'unknown';
+    const id = decisionEventId('JobRejected', rejection.file, rejection.message);
+    await deps.store.append(streams.config(pkg), [
+      { id, type: 'JobRejected', data: { file: rejection.file, field: rejection.field, message: rejection.message, keptPrevious: true, at } },
+    ]);
+  }
+
+  const onCrash: CrashPolicy = (_message, error, ctx, child) => {
+    if (!child) {
+      log.error({ err: error }, 'supervisor failed to handle a message; it carries on');
+      return ctx.resume;
+    }
+    return ctx.resetChild;
+  };
+
+  return spawnActor<SupervisorState, SupervisorMsg>(
+    parent,
+    async (state, message, ctx) => {
+      if (!state.dispatcher) {
+        state.dispatcher = deps.spawnDispatcher(ctx.self);
+        state.jobDeps = { ...deps.jobDeps, dispatcher: state.dispatcher };
+      }
+      switch (message.type) {
+        case 'Config':
+          if (!state.leader) {
+            state.deferred.push(message.change);
+            return state;
+          }
+          try {
+            await applyConfig(state, ctx.self, message.change);
+          } catch (error) {
+            log.error({ err: error }, 'could not apply the jobs folder changes');
+          }
+          return state;
+        case 'JobCommand': {
+          const ref = state.jobs.get(message.jobId);
+          if (!ref) {
+            reply<CommandReply>(ctx, { ok: false, code: 'NOT_FOUND', message: `no job "${message.jobId}"` });
+            return state;
+          }
+          const sender = ctx;
+          query<JobMsg, CommandReply>(ref, { type: 'Command', command: message.command }, deps.commandTimeoutMs ?? 30_000)
+            .then((answer) => reply(sender, answer))
+            .catch((error: Error) => reply<CommandReply>(sender, { ok: false, code: 'UNAVAILABLE', message: error.message }));
+          return state;
+        }
+        case 'SetLeader': {
+          if (message.leader === state.leader) return state;
+          state.leader = message.leader;
+          for (const ref of state.jobs.values()) dispatch(ref, { type: message.leader ? 'Activate' : 'Deactivate' });
+          if (message.leader) {
+            const deferred = state.deferred.splice(0);
+            for (const change of deferred) await applyConfig(state, ctx.self, change);
+          }
+          reply(ctx, true);
+          return state;
+        }
+        case 'ListJobs':
+          reply(ctx, [...state.jobs.keys()]);
+          return state;
+        default: {
+          const unknown: never = message;
+          return unknown;
+        }
+      }
+    },
+    'supervisor',
+    {
+      initialState: { jobs: new Map(), leader: false, deferred: [] },
+      onCrash,
+    },
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * How stored events are printed by `timecloud history`: one readable line each, or with
+ * `--json` one JSON object per line as DESIGN.md specifies (revisions and positions as decimal
+ * strings, so no precision is lost).
+ */
+import type { StoredEvent } from '../store/event-store.js';
+
+export function eventToJson(event: StoredEvent): string {
+  return JSON.stringify({
+    stream: event.stream,
+    revision: event.revision.toString(),
+    position: event.position.toString(),
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata,
+    created: event.created.toISOString(),
+  });
+}
+
+const short = (id: unknown) => (typeof id === 'string' ? id.slice(0, 8) : String(id));
+
+/** The few fields that say what happened, per event type; everything else is in --json. */
+function summary(type: string, data: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const add = (label: string, value: unknown) => {
+    if (value !== undefined && value !== null && value !== '') parts.push(`${label}=${String(value)}`);
+  };
+  if ('runId' in data) add('run', short(data.runId));
+  if ('attempt' in data) add('attempt', data.attempt);
+  switch (type) {
+    case 'RunScheduled':
+      add('reason', data.reason);
+      add('for', data.scheduledFor);
+      add('by', data.by);
+      break;
+    case 'RunStarted':
+      add('pid', data.pid);
+      add('slot', data.slot);
+      add('node', data.nodeId);
+      break;
+    case 'RunSkipped':
+    case 'RunMissed':
+      add('for', data.scheduledFor);
+      add('count', data.count);
+      add('reason', data.reason);
+      break;
+    case 'RunQueued':
+      add('position', data.position);
+      add('reason', data.reason);
+      break;
+    case 'RunSignalled':
+      add('signal', data.signal);
+      add('reason', data.reason);
+      break;
+    case 'RunFailed':
+      add('exit', data.exitCode);
+      add('signal', data.signal);
+      add('ms', data.durationMs);
+      break;
+    case 'RunSucceeded':
+    case 'RunTimedOut':
+    case 'RunAborted':
+      add('ms', data.durationMs);
+      add('killed', data.killed);
+      add('reason', data.reason);
+      break;
+    case 'RetryScheduled':
+      add('next', short(data.nextRunId));
+      add('delayMs', data.delayMs);
+      break;
+    case 'JobRejected':
+      add('field', data.field);
+      add('message', JSON.stringify(data.message));
+      break;
+    case 'JobUpdated':
+      add('changed', (data.changed as string[] | undefined)?.join(','));
+      break;
+    case 'LeaseAcquired':
+    case 'LeaseRenewed':
+    case 'LeaseReleased':
+      add('node', data.nodeId);
+      add('epoch', data.epoch);
+      break;
+    case 'LogChunk':
+      add('stream', data.stream);
+      add('bytes', typeof data.text === 'string' ? Buffer.byteLength(data.text) : undefined);
+      break;
+    default:
+      add('reason', data.reason);
+  }
+  return parts.join(' ');
+}
+
+export function eventToLine(event: StoredEvent): string {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const when = typeof data.at === 'string' ? data.at : event.created.toISOString();
+  return `${when}  ${event.stream}#${event.revision}  ${event.type.padEnd(16)} ${summary(event.type, data)}`.trimEnd();
+}
