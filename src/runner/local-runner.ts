@@ -64,7 +64,7 @@ export class LocalRunner implements Runner {
         `runner is fenced since ${this.#fencedAt.toISOString()} (lease not renewed): run ${request.runId} not prepared`,
       );
     }
-    const run = new JobRun(request, callbacks, this.#context);
+    const run = new JobRun(request, guarded(request.runId, callbacks), this.#context);
     this.#runs.add(run);
     void run.outcome.then(() => this.#runs.delete(run));
     return run;
@@ -105,4 +105,26 @@ export class LocalRunner implements Runner {
     this.fenceAt(null);
     await this.shutdown('shutdown');
   }
+}
+
+/** Callbacks run inside stream and timer handlers: one that throws must not take the runner down. */
+function guarded(runId: string, callbacks: RunCallbacks): RunCallbacks {
+  const warn = (error: unknown): void =>
+    process.emitWarning(`timecloud runner: a callback of run ${runId} threw: ${String(error)}`);
+  return {
+    onLog(batch) {
+      try {
+        callbacks.onLog(batch);
+      } catch (error) {
+        warn(error);
+      }
+    },
+    onSignal(signal) {
+      try {
+        callbacks.onSignal(signal);
+      } catch (error) {
+        warn(error);
+      }
+    },
+  };
 }
