@@ -117,7 +117,7 @@ describe('launcher: held start, cancel, abort, fencing, shutdown', () => {
     run.start();
     const until = Date.now() + 1500;
     while (Date.now() < until) {
-      runner.fenceAt(new Date(Date.now() + 400));
+      runner.fenceAt(new Date(Date.now() + 1000));
       await delay(100);
     }
     expect(settled).toBeUndefined();
