@@ -82,6 +82,11 @@ process.on('message', (message: ToLauncher) => {
 });
 
 process.on('disconnect', () => void leave(0));
+// A bug here must not leave jobs unwatched: take them down before dying.
+process.on('uncaughtException', (error) => {
+  console.error(`timecloud launcher: ${error.stack ?? String(error)}`);
+  void leave(70);
+});
 // The node decides about Ctrl-C and hang-ups (they reach its whole process group, us
 // included); a SIGTERM aimed at the launcher itself takes its runs down first.
 process.on('SIGINT', () => undefined);

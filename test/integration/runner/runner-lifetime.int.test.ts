@@ -145,4 +145,20 @@ describe('launcher: held start, cancel, abort, fencing, shutdown', () => {
     expect(outcomes[1]).toMatchObject({ result: 'aborted', reason: 'shutdown', killed: false });
     expect(logs[0]!.signals.map((s) => s.signal)).toEqual(['SIGUSR2', 'SIGKILL']);
   });
+
+  it('a process that left the group (setsid) holding the pipes does not keep the run from ending', async () => {
+    const pidFile = join(dir.path, `escapee-${Date.now()}`);
+    const script = `setsid sh -c 'echo $$ > "$0"; exec sleep 30' '${pidFile}' & echo started`;
+    const run = groups.track(await runner.prepare(runRequest(script), recorder()));
+    run.start();
+    const outcome = await run.outcome;
+    const escapee = await eventually(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8').trim()));
+    try {
+      expect(outcome.result).toBe('succeeded');
+      // It is outside the run's group: out of the runner's reach, and no longer its business.
+      expect(readStat(escapee)?.pgrp).toBe(escapee);
+    } finally {
+      process.kill(escapee, 'SIGKILL');
+    }
+  });
 });
