@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { withoutNodeSettings } from './job-env.js';
 import type { FromLauncher, ToLauncher, WireError } from './launcher-protocol.js';
-import { GroupWatcher, groupAlive, signalGroup } from './process-group.js';
+import { type Pending, takeDown } from './orphaned-runs.js';
+import { GroupWatcher } from './process-group.js';
 import { validateRunRequest } from './run-request.js';
 import type { AbortReason, RunCallbacks, RunHandle, RunOutcome, RunRequest, Runner } from './runner.js';
 
@@ -74,17 +75,6 @@ export function startLauncher(options: LauncherOptions = {}): Promise<LauncherRu
   });
 }
 
-interface Pending {
-  runId: string;
-  callbacks: RunCallbacks;
-  outcome: Promise<RunOutcome>;
-  resolve: (outcome: RunOutcome) => void;
-  started: boolean;
-  pid?: number;
-  /** Set until the launcher answers the prepare. */
-  prepared?: { resolve: (handle: RunHandle) => void; reject: (error: Error) => void };
-}
-
 class RemoteRun implements RunHandle {
   readonly runId: string;
   readonly pid: number;
@@ -128,6 +118,7 @@ class LauncherClient implements LauncherRunner {
   #nextId = 1;
   #gone: Error | undefined;
   #closing = false;
+  #closed: Promise<void> | undefined;
 
   constructor(
     child: ChildProcess,
@@ -176,19 +167,25 @@ class LauncherClient implements LauncherRunner {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.#closing) return;
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
     this.#closing = true;
-    if (!this.#gone) {
-      await this.shutdown('shutdown');
-      const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-      this.#child.disconnect();
-      await exited;
-    }
+    this.#updateRef();
+    if (this.#gone) return;
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
+    await this.shutdown('shutdown');
+    this.#child.disconnect();
+    await exited;
   }
 
   #send(message: ToLauncher): void {
-    if (this.#child.connected) this.#child.send(message);
+    // A channel closing under us is reported by the 'exit' handler; the callback keeps the
+    // send error from becoming an unhandled 'error' event.
+    if (this.#child.connected) this.#child.send(message, undefined, {}, () => undefined);
   }
 
   /** Keeps this process alive only while something waits on the launcher. */
@@ -273,34 +270,3 @@ class LauncherClient implements LauncherRunner {
     this.#updateRef();
   }
 }
-
-/** The ladder, run from the node for a run whose launcher died. */
-function takeDown(pending: Pending, watcher: GroupWatcher, graceMs: number): void {
-  const pid = pending.pid!;
-  const startedAt = performance.now();
-  let killed = false;
-  const signal = (name: 'SIGUSR2' | 'SIGKILL'): boolean => {
-    try {
-      return signalGroup(pid, name);
-    } catch {
-      return false;
-    }
-  };
-  // A held run lost its stdin with the launcher and exits 75 without running the script.
-  if (pending.started && signal('SIGUSR2')) pending.callbacks.onSignal({ signal: 'SIGUSR2', reason: 'shutdown', at: new Date() });
-  const grace = setTimeout(() => {
-    if (!groupAlive(pid) || !signal('SIGKILL')) return;
-    killed = true;
-    pending.callbacks.onSignal({ signal: 'SIGKILL', reason: 'shutdown', at: new Date() });
-  }, graceMs);
-  watcher.watch(pid, () => {
-    clearTimeout(grace);
-    const totals = { durationMs: Math.round(performance.now() - startedAt), stderrTail: '', loggedBytes: 0, droppedBytes: 0, droppedLines: 0 };
-    pending.resolve(
-      pending.started
-        ? { result: 'aborted', reason: 'shutdown', killed, exitCode: null, signal: null, ...totals }
-        : { result: 'cancelled', ...totals, durationMs: 0 },
-    );
-  });
-}
-

@@ -19,7 +19,8 @@ const runs = new Map<number, RunHandle>();
 let leaving = false;
 
 function send(message: FromLauncher): void {
-  if (process.connected) process.send?.(message);
+  // The node may be gone already: 'disconnect' handles that, the callback swallows the send error.
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 }
 
 function toWire(error: unknown): WireError {
