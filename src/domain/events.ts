@@ -92,7 +92,15 @@ export type RunTimedOut = Event<
 >;
 export type RunAborted = Event<
   'RunAborted',
-  RunRef & { by: string; reason: string; durationMs: number; killed: boolean; at: string }
+  RunRef & {
+    by: string;
+    reason: string;
+    durationMs: number;
+    killed: boolean;
+    exitCode?: number | null;
+    signal?: string | null;
+    at: string;
+  }
 >;
 export type RunAbandoned = Event<
   'RunAbandoned',

@@ -11,7 +11,7 @@ export type RunResult = { durationMs: number } & (
   | { result: 'timed_out'; killed: boolean; exitCode: number | null; signal: string | null }
   | {
       result: 'aborted';
-      reason: 'abort' | 'fenced' | 'shutdown';
+      reason: 'abort' | 'fenced' | 'shutdown' | 'timeout';
       killed: boolean;
       exitCode: number | null;
       signal: string | null;

@@ -159,15 +159,16 @@ function decideResult(state: JobState, run: OpenRun, outcome: RunResult, by: str
       };
       break;
     case 'aborted': {
-      const reason =
-        outcome.reason === 'abort'
-          ? 'aborted on request'
-          : outcome.reason === 'fenced'
-            ? 'the node lost its leader lease'
-            : 'the node shut down';
+      const reasons = {
+        abort: 'aborted on request',
+        fenced: 'the node lost its leader lease',
+        shutdown: 'the node shut down',
+        timeout: 'timed out',
+      } as const;
+      const { exitCode, signal, killed } = outcome;
       final = {
         type: 'RunAborted',
-        data: { ...ref, by: by ?? outcome.reason, reason, durationMs, killed: outcome.killed, at },
+        data: { ...ref, by: by ?? outcome.reason, reason: reasons[outcome.reason], durationMs, killed, exitCode, signal, at },
       };
       // A run aborted on request is not retried: somebody wanted it stopped.
       if (outcome.reason === 'abort') return [final];
