@@ -50,7 +50,7 @@ export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps)
       if (processes.length === 0) {
         for (let i = 0; i < deps.slots; i++) processes.push(deps.spawnSlot(ctx.self, i));
       }
-      let next = state;
+      let next: DispatcherState;
       switch (message.type) {
         case 'Enqueue': {
           const known = state.queue.some((w) => w.order.runId === message.order.runId) ||

@@ -4,7 +4,7 @@
  * what they imply: arm the next tick, hand runs to the dispatcher, arm retries. During
  * recovery it only evolves state: no timer, no dispatch, no process.
  */
-import { TimecloudError, UnavailableError } from '../src/errors.js';
+import { UnavailableError, type TimecloudError } from '../src/errors.js';
 import { eventIdFor } from '../src/domain/event-ids.js';
 import type { JobEvent } from '../src/domain/events.js';
 import type { JobCommand } from '../src/domain/job-commands.js';
