@@ -52,6 +52,8 @@ export interface ParseJobFileInput {
 
 export interface ParsedJobFile {
   jobs: JobSpec[];
+  /** For each accepted job, its index in the file's `jobs` array. */
+  jobIndexes: number[];
   rejections: Rejection[];
   /** False when the file as a whole could not be read: then `jobs` is empty. */
   fileOk: boolean;
@@ -139,6 +141,7 @@ export function parseJobFile(input: ParseJobFileInput): ParsedJobFile {
   const { file, text } = input;
   const fileRejection = (message: string, field?: string): ParsedJobFile => ({
     jobs: [],
+    jobIndexes: [],
     rejections: [{ file, ...(field === undefined ? {} : { field }), message }],
     fileOk: false,
   });
@@ -156,6 +159,7 @@ export function parseJobFile(input: ParseJobFileInput): ParsedJobFile {
   if (!envelope.success) {
     return {
       jobs: [],
+      jobIndexes: [],
       rejections: issueRejections(file, envelope.error.issues, '', FILE_FIELD_EXPECTATIONS, FILE_FIELDS),
       fileOk: false,
     };
@@ -168,6 +172,7 @@ export function parseJobFile(input: ParseJobFileInput): ParsedJobFile {
   };
 
   const jobs: JobSpec[] = [];
+  const jobIndexes: number[] = [];
   const rejections: Rejection[] = [];
   const firstIndexOfName = new Map<string, number>();
   envelope.data.jobs.forEach((raw, index) => {
@@ -205,9 +210,12 @@ export function parseJobFile(input: ParseJobFileInput): ParsedJobFile {
       found.push({ file, ...ids, field: `${prefix}.${problem.field}`, message: problem.message });
     }
     if (found.length > 0 || !parsed.success) rejections.push(...found);
-    else jobs.push(toSpec(parsed.data, fileDialect, input));
+    else {
+      jobs.push(toSpec(parsed.data, fileDialect, input));
+      jobIndexes.push(index);
+    }
   });
-  return { jobs, rejections, fileOk: true };
+  return { jobs, jobIndexes, rejections, fileOk: true };
 }
 
 /** True for a rejection of the whole file (as opposed to one job in it). */

@@ -106,6 +106,7 @@ describe('parseJobFile: broken jobs', () => {
   it('keeps the valid jobs of a file that has a broken one, and names the broken field', () => {
     const result = parse({ jobs: [job('first'), job('second', { schedule: '0 0 25 * * *' }), job('third')] });
     expect(result.jobs.map((j) => j.name)).toEqual(['first', 'third']);
+    expect(result.jobIndexes).toEqual([0, 2]);
     expect(result.rejections).toHaveLength(1);
     expect(result.rejections[0]).toMatchObject({
       file: join(pkg, 'timecloud.json'),
@@ -244,6 +245,7 @@ describe('parseJobFile: the file as a whole', () => {
     const result = parse('{\n  "jobs": [\n    { "name": "a", }\n  ]\n}');
     expect(result).toEqual({
       jobs: [],
+      jobIndexes: [],
       fileOk: false,
       rejections: [{ file: join(pkg, 'timecloud.json'), message: 'not valid JSON: line 3, column 20: expected double-quoted property name' }],
     });
