@@ -81,28 +81,35 @@ export async function findPackageDirs(jobsDir: string): Promise<string[]> {
 /** Reads one package folder's `timecloud.json`; undefined when it has none. */
 export async function scanPackage(packageDir: string): Promise<FileScan | undefined> {
   const dir = resolve(packageDir);
-  const file = join(dir, JOB_FILE_NAME);
+  return scanJobFile(join(dir, JOB_FILE_NAME), dir);
+}
+
+/**
+ * Reads a job file of a package folder (for `validate`, the file may have another name);
+ * undefined when it does not exist.
+ */
+export async function scanJobFile(jobFile: string, packageDir: string): Promise<FileScan | undefined> {
+  const file = resolve(jobFile);
+  const dir = resolve(packageDir);
+  const info = readPackageInfo(dir);
+  const unreadable = (message: string): FileScan => ({
+    file,
+    packageDir: dir,
+    packageName: info.name,
+    jobs: [],
+    jobIndexes: [],
+    rejections: [{ file, message }],
+    fileOk: false,
+  });
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    const info = readPackageInfo(dir);
-    return {
-      file,
-      packageDir: dir,
-      packageName: info.name,
-      jobs: [],
-      jobIndexes: [],
-      rejections: [{ file, message: `cannot be read: ${(error as Error).message}` }],
-      fileOk: false,
-    };
+    return unreadable(`cannot be read: ${(error as Error).message}`);
   }
-  const info = readPackageInfo(dir);
-  if (info.problem !== undefined) {
-    return { file, packageDir: dir, packageName: info.name, jobs: [], jobIndexes: [], rejections: [{ file, message: info.problem }], fileOk: false };
-  }
+  if (info.problem !== undefined) return unreadable(info.problem);
   const parsed = parseJobFile({ file, text, packageDir: dir, packageName: info.name, packageScripts: info.scripts ?? null });
   return { file, packageDir: dir, packageName: info.name, ...parsed };
 }
