@@ -5,7 +5,7 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { JobSpec } from '../domain/job-spec.js';
 import { parseJobFile, type Rejection } from './job-file.js';
 import { readPackageInfo } from './package-info.js';
@@ -72,7 +72,7 @@ async function subfolders(dir: string): Promise<string[]> {
 export async function findPackageDirs(jobsDir: string): Promise<string[]> {
   const packages: string[] = [];
   for (const folder of await subfolders(jobsDir)) {
-    if (folder.slice(folder.lastIndexOf('/') + 1).startsWith('@')) packages.push(...(await subfolders(folder)));
+    if (basename(folder).startsWith('@')) packages.push(...(await subfolders(folder)));
     else packages.push(folder);
   }
   return packages;
