@@ -121,10 +121,11 @@ function contextProblems(
   if (typeof timezone === 'string' && !badFields.has('timezone') && !zoneOk) {
     problems.push({ field: 'timezone', message: unknownTimeZoneMessage(timezone) });
   }
-  if (typeof schedule === 'string' && !badFields.has('schedule') && !badFields.has('cronDialect') && zoneOk) {
+  if (typeof schedule === 'string' && !badFields.has('schedule') && !badFields.has('cronDialect')) {
+    // With a bad zone, the schedule is still checked (in UTC) so that both problems show at once.
     const problem = scheduleProblem({
       schedule,
-      timezone: typeof timezone === 'string' ? timezone : undefined,
+      timezone: typeof timezone === 'string' ? (zoneOk ? timezone : 'UTC') : undefined,
       cronDialect: (cronDialect as CronDialect | undefined) ?? fileDialect,
     });
     if (problem !== undefined) problems.push({ field: 'schedule', message: problem });

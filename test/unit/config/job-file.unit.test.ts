@@ -156,6 +156,10 @@ describe('parseJobFile: broken jobs', () => {
     expect(messagesOf(parse({ jobs: [job('z', { timezone: 'Asia/Shangai' })] }))).toEqual([
       'jobs[0].timezone: unknown timezone "Asia/Shangai" — did you mean "Asia/Shanghai"?',
     ]);
+    expect(messagesOf(parse({ jobs: [job('both', { timezone: 'Mars/Olympus', schedule: '0 0 0 30 2 *' })] }))).toEqual([
+      expect.stringMatching(/^jobs\[0\]\.timezone: unknown timezone "Mars\/Olympus" — expected an IANA time zone/),
+      expect.stringMatching(/^jobs\[0\]\.schedule: schedule "0 0 0 30 2 \*" never fires/),
+    ]);
     expect(messagesOf(parse({ jobs: [job('feb31', { schedule: '0 0 0 31 2 *' })] }))).toEqual([
       expect.stringMatching(/^jobs\[0\]\.schedule: schedule "0 0 0 31 2 \*" never fires/),
     ]);
