@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { buildJobFileJsonSchema, JSON_SCHEMA_PATH } from '../../../src/config/job-file.json-schema.js';
 
@@ -11,7 +11,7 @@ describe('schema/timecloud.schema.json', () => {
     expect(readFileSync(committedPath, 'utf8')).toBe(buildJobFileJsonSchema());
   });
 
-  // ajv 6 (draft-07) is what eslint brings along; editors validate draft-07 the same way.
+  // The schema is draft-07, which ajv's default and common editors read.
   it('lets a draft-07 validator accept the seed format and flag a typo', () => {
     const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(committedPath, 'utf8')));
     const seed = {
@@ -24,7 +24,7 @@ describe('schema/timecloud.schema.json', () => {
     expect(validate(seed), JSON.stringify(validate.errors)).toBe(true);
     const typo = { jobs: [{ ...seed.jobs[0], shedule: '0 * * * * *' }] };
     expect(validate(typo)).toBe(false);
-    expect(validate.errors?.map((e) => e.params)).toContainEqual({ additionalProperty: 'shedule' });
+    expect(validate.errors?.map((e: { params: unknown }) => e.params)).toContainEqual({ additionalProperty: 'shedule' });
     expect(validate({ jobs: [{ ...seed.jobs[0], timeout: 0 }] })).toBe(false);
     expect(validate({ jobs: [{ ...seed.jobs[0], name: 'a/b' }] })).toBe(false);
   });
