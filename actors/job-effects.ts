@@ -30,11 +30,15 @@ export interface JobActorDeps extends DecideContext {
   /** Take a snapshot of the job's state after this many events. */
   snapshotEvery: number;
   /**
-   * How long after taking over a run started by an earlier leader is declared abandoned: by then
-   * that leader has fenced itself and its launcher has ended the process group.
+   * The leader lease's time to live. A run started under an earlier leader is declared abandoned
+   * `ttl + grace + ABANDON_MARGIN_MS` after this node takes over: by then that leader has fenced
+   * itself (or died) and its launcher has taken the process group down.
    */
-  abandonAfterMs: number;
+  leaseTtlMs: number;
 }
+
+/** Slack for clocks and schedulers on top of `ttl + grace` before a run is declared abandoned. */
+export const ABANDON_MARGIN_MS = 1000;
 
 export function orderFor(state: JobState, run: OpenRun): RunOrder | undefined {
   const spec = state.spec;
@@ -71,7 +75,10 @@ export class JobEffects {
     this.armTick(job);
     for (const retry of Object.values(job.pendingRetries)) this.armRetry(retry.nextRunId, retry.dueAt);
     for (const run of Object.values(job.openRuns)) {
-      if (run.phase === 'running' && !this.processes.has(run.runId)) this.armAbandon(run);
+      // Runs of this node's current term are still held by a process slot (this actor may have
+      // been reset); only runs of an earlier term or another node can have lost their process.
+      const ours = run.nodeId === this.deps.node.nodeId && run.epoch === this.deps.node.epoch();
+      if (run.phase === 'running' && !ours) this.armAbandon(run, job.spec?.grace ?? 0);
     }
     this.dispatchReady(job);
   }
@@ -190,9 +197,9 @@ export class JobEffects {
     );
   }
 
-  private armAbandon(run: OpenRun): void {
+  private armAbandon(run: OpenRun, graceMs: number): void {
     const reason = `node ${run.nodeId ?? 'unknown'} (epoch ${run.epoch ?? '?'}) stopped before the run finished`;
-    this.setTimer(`abandon:${this.jobId}:${run.runId}`, this.deps.clock.now() + this.deps.abandonAfterMs, () =>
+    this.setTimer(`abandon:${this.jobId}:${run.runId}`, this.deps.clock.now() + this.deps.leaseTtlMs + graceMs + ABANDON_MARGIN_MS, () =>
       dispatch(this.self, {
         type: 'Command',
         command: {

@@ -64,14 +64,15 @@ export type ProcessMsg =
   | { type: 'Abort'; runId: string; reason: 'abort' | 'fenced' | 'shutdown' }
   | { type: 'Done'; runId: string; outcome: SlotOutcome };
 
-/** What the jobs folder says now, compared with what it said before (from the scanner). */
+/**
+ * What the jobs folder says now compared with what the store knew (from the watcher): jobs whose
+ * file is broken are in `rejected` and keep their last valid definition.
+ */
 export interface ConfigChange {
   /** Valid jobs, new or changed: each becomes `Register` (the decider tells new from changed). */
   upserted: JobSpec[];
   removed: { jobId: string; file: string; reason: string }[];
   rejected: { jobId?: string; file: string; job?: string; field?: string; message: string }[];
-  /** True for a full scan: jobs known to the store but absent from it are removed. */
-  complete: boolean;
 }
 
 export type SupervisorMsg =
@@ -80,4 +81,8 @@ export type SupervisorMsg =
   | { type: 'JobCommand'; jobId: string; command: JobCommand }
   | { type: 'SetLeader'; leader: boolean }
   /** Replies `string[]`: the ids of the job actors alive. */
-  | { type: 'ListJobs' };
+  | { type: 'ListJobs' }
+  /** Replies the job actor's reference, or `undefined`. */
+  | { type: 'JobRef'; jobId: string }
+  /** Replies the dispatcher's reference. */
+  | { type: 'Dispatcher' };

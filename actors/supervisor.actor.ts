@@ -20,8 +20,6 @@ export interface SupervisorDeps {
   spawnDispatcher(parent: ActorRef<SupervisorMsg>): ActorRef<DispatcherMsg>;
   /** Everything a job actor needs but the dispatcher, which the supervisor creates. */
   jobDeps: Omit<JobActorDeps, 'dispatcher'>;
-  /** Job ids the store knows (registered at some point). */
-  knownJobIds(): Promise<string[]>;
   /** @defaultValue 30000 */
   commandTimeoutMs?: number;
 }
@@ -70,18 +68,6 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
     }
     for (const removal of change.removed) {
       if (state.jobs.has(removal.jobId)) command(removal.jobId, { type: 'Remove', file: removal.file, reason: removal.reason, at });
-    }
-    if (change.complete) {
-      const present = new Set([...change.upserted.map((s) => s.id), ...change.rejected.flatMap((r) => (r.jobId ? [r.jobId] : []))]);
-      const brokenFiles = new Set(change.rejected.filter((r) => !r.jobId).map((r) => r.file));
-      for (const jobId of await deps.knownJobIds()) {
-        if (present.has(jobId)) continue;
-        const ref = ensureJob(state, self, jobId);
-        const inspection = await query<JobMsg, { state: { spec?: { file: string }; removed: boolean } }>(ref, { type: 'Inspect' }, 30_000);
-        const file = inspection.state.spec?.file;
-        if (inspection.state.removed || (file && brokenFiles.has(file))) continue;
-        command(jobId, { type: 'Remove', file: file ?? '', reason: 'no longer in any timecloud.json', at });
-      }
     }
   }
 
@@ -146,6 +132,12 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
         }
         case 'ListJobs':
           reply(ctx, [...state.jobs.keys()]);
+          return state;
+        case 'JobRef':
+          reply(ctx, state.jobs.get(message.jobId));
+          return state;
+        case 'Dispatcher':
+          reply(ctx, state.dispatcher);
           return state;
         default: {
           const unknown: never = message;

@@ -15,7 +15,7 @@ export const ON_TIME_MS = 1000;
 /** Missed ticks recorded one event each; the rest of a long gap share one event. */
 export const MISSED_ONE_BY_ONE = 100;
 /** Enumeration bound: beyond this many due ticks, the count of a gap is a lower bound. */
-const MAX_ENUMERATED = 100_000;
+const MAX_ENUMERATED = 10_000;
 
 export interface TickFire {
   scheduledFor: Date;
