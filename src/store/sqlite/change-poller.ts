@@ -35,7 +35,7 @@ export class ChangePoller {
    * `signal` aborts, whichever comes first.
    */
   wait(since: number, signal: AbortSignal): Promise<void> {
-    if (this.closed || signal.aborted) return Promise.resolve();
+    if (this.closed || signal.aborted || this.changedSince(since)) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter: Waiter = {
         since,
@@ -60,6 +60,15 @@ export class ChangePoller {
   close(): void {
     this.closed = true;
     this.wakeAll();
+  }
+
+  private changedSince(since: number): boolean {
+    try {
+      return this.version() !== since;
+    } catch {
+      // The connection is gone: let the caller's next read report why.
+      return true;
+    }
   }
 
   private poll(): void {

@@ -3,6 +3,7 @@
  * turns the ways a path can be unusable into a `StoreError` that names the file.
  */
 import { mkdirSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
@@ -43,7 +44,13 @@ export function openConnection(file: string): Database.Database {
  * the file to WAL. The caller owns the returned connection.
  */
 export function prepareFile(file: string, { quickCheck }: { quickCheck: boolean }): Database.Database {
-  const existing = statSync(file, { throwIfNoEntry: false });
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    // ENOTDIR and the like: a parent is not a folder. Creating the folders reports it.
+    existing = undefined;
+  }
   if (existing?.isDirectory()) {
     throw new StoreError(`cannot open the event store "${file}": it is a directory, not a file`);
   }
@@ -71,7 +78,9 @@ export function prepareFile(file: string, { quickCheck }: { quickCheck: boolean 
     // The first real read of the header: a file that is not SQLite fails here.
     db.pragma('schema_version', { simple: true });
     if (quickCheck && existing && existing.size > 0) {
-      const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((row) => row.quick_check);
+      const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).flatMap((row) =>
+        row.quick_check.split('\n'),
+      );
       if (problems.length !== 1 || problems[0] !== 'ok') {
         throw new StoreError(`event store "${file}" is corrupt: ${problems.join('; ')}`);
       }
