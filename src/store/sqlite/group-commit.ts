@@ -1,0 +1,90 @@
+/**
+ * Group commit: ops submitted while a commit is running wait in a queue and are committed
+ * together by the next one, so many small appends share one transaction and one fsync.
+ * Each op still gets its own result (the writer applies each in its own savepoint).
+ */
+import type { OpResult, WriteOp } from './write-ops.js';
+import type { Writer } from './writer.js';
+
+interface Queued {
+  op: WriteOp;
+  resolve: (result: OpResult) => void;
+}
+
+function weight(op: WriteOp): number {
+  return op.kind === 'append' ? op.events.length : 1;
+}
+
+export class GroupCommitter {
+  private queue: Queued[] = [];
+  private running = false;
+  private scheduled = false;
+  private idle: (() => void)[] = [];
+
+  /**
+   * @param onCommitted called after every batch that committed anything, so subscribers in
+   *   this process wake at once instead of waiting for the change poller.
+   */
+  constructor(
+    private readonly writer: Writer,
+    private readonly maxBatchEvents: number,
+    private readonly onCommitted: () => void,
+  ) {}
+
+  submit(op: WriteOp): Promise<OpResult> {
+    return new Promise((resolve) => {
+      this.queue.push({ op, resolve });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once every op submitted so far has been committed (or has failed). */
+  drain(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate, not a microtask: callers whose appends were just acknowledged append
+    // again from their continuations, and those should join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private takeBatch(): Queued[] {
+    let events = 0;
+    let count = 0;
+    while (count < this.queue.length) {
+      const next = weight((this.queue[count] as Queued).op);
+      if (count > 0 && events + next > this.maxBatchEvents) break;
+      events += next;
+      count += 1;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    const batch = this.takeBatch();
+    let results: OpResult[];
+    try {
+      results = await this.writer.commit(batch.map((entry) => entry.op));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results = batch.map(() => ({ ok: false, failure: { kind: 'store', message } }));
+    }
+    this.running = false;
+    batch.forEach((entry, index) => entry.resolve(results[index] as OpResult));
+    if (results.some((result) => result.ok)) this.onCommitted();
+    if (this.queue.length > 0) {
+      this.schedule();
+    } else {
+      for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The embedded `EventStore`: one SQLite file in WAL mode. Writes go through group commit to
+ * the writer (a worker thread by default); reads and subscriptions use a connection on the
+ * caller's thread.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from '../../errors.js';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StoredEvent,
+  StreamMetadata,
+  SubscribeToAllOptions,
+  SubscribeToStreamOptions,
+  Subscription,
+} from '../event-store.js';
+import { ChangePoller } from './change-poller.js';
+import { checkExpected, checkStreamName, encodeEvents } from './encode-event.js';
+import type { EventReader } from './event-reader.js';
+import { GroupCommitter } from './group-commit.js';
+import { checkDirection, checkFilter, checkFrom, checkLimit, checkMaxCount } from './read-options.js';
+import type { ResolvedSqliteStoreOptions } from './sqlite-store-options.js';
+import { SqliteSubscription } from './sqlite-subscription.js';
+import { decodeFailure } from './write-ops.js';
+import type { OpResult, WriteOp } from './write-ops.js';
+import type { Writer } from './writer.js';
+
+/** Rows one scavenge op deletes at most, so the write lock is never held for long. */
+const SCAVENGE_CHUNK = 5000;
+
+/** The SQLite store, with what only it can do. */
+export interface SqliteEventStore extends EventStore {
+  /** Absolute path of the store file. */
+  readonly file: string;
+  /** Deletes now the rows that stream metadata hides from reads; resolves to how many. */
+  scavenge(): Promise<number>;
+}
+
+export interface SqliteEventStoreParts {
+  file: string;
+  readDb: Database.Database;
+  reader: EventReader;
+  writer: Writer;
+  options: ResolvedSqliteStoreOptions;
+}
+
+export class SqliteStore implements SqliteEventStore {
+  readonly description: string;
+  readonly file: string;
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly poller: ChangePoller;
+  private readonly committer: GroupCommitter;
+  private readonly scavengeTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly parts: SqliteEventStoreParts) {
+    this.file = parts.file;
+    this.description = `sqlite:${parts.file}`;
+    this.poller = new ChangePoller(
+      () => parts.reader.dataVersion(),
+      parts.options.changePollIntervalMs,
+      (error) => parts.options.onBackgroundError(this.storeError('polling for changes failed', error)),
+    );
+    // Subscribers in this process wake as soon as a batch commits, without waiting for a poll.
+    this.committer = new GroupCommitter(parts.writer, parts.options.maxBatchEvents, () => this.poller.wakeAll());
+    if (parts.options.scavengeIntervalMs > 0) {
+      this.scavengeTimer = setInterval(() => {
+        this.scavenge().catch((error: unknown) => parts.options.onBackgroundError(this.storeError('scavenge failed', error)));
+      }, parts.options.scavengeIntervalMs).unref();
+    }
+  }
+
+  async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
+    checkStreamName(stream);
+    checkExpected(stream, expected);
+    const encoded = encodeEvents(stream, events);
+    const result = await this.submit({ kind: 'append', stream, expected, events: encoded }, `append to "${stream}"`);
+    if (!('nextRevision' in result)) throw new StoreError(`append to "${stream}": the writer gave no revision`);
+    return { nextRevision: result.nextRevision, position: result.position };
+  }
+
+  readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
+    checkStreamName(stream);
+    const direction = checkDirection(options.direction);
+    const from = checkFrom('fromRevision', options.fromRevision, direction === 'forwards' ? 'start' : 'end');
+    const maxCount = checkMaxCount(options.maxCount);
+    return this.streamEvents(stream, direction === 'forwards', from, maxCount);
+  }
+
+  readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    const forwards = checkDirection(options.direction) === 'forwards';
+    const from = checkFrom('fromPosition', options.fromPosition, forwards ? 'start' : 'end');
+    const maxCount = checkMaxCount(options.maxCount);
+    const filter = checkFilter(options.filter);
+    return this.allEvents(forwards, from, maxCount, filter);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    const from = checkFrom('fromPosition', options.fromPosition);
+    const filter = checkFilter(options.filter);
+    this.checkOpen();
+    const { reader, options: config } = this.parts;
+    const head = reader.headPosition();
+    const cursor = from === 'start' ? 0n : from === 'end' ? head : from;
+    return this.track(
+      new SqliteSubscription(
+        {
+          pageAfter: (after) => this.whileOpen(() => reader.allPage('forwards', after + 1n, config.readPageSize, filter)),
+          key: (event) => event.position,
+        },
+        this.poller,
+        cursor,
+        head,
+        (subscription) => this.subscriptions.delete(subscription),
+      ),
+    );
+  }
+
+  subscribeToStream(stream: string, options: SubscribeToStreamOptions = {}): Subscription {
+    checkStreamName(stream);
+    const from = checkFrom('fromRevision', options.fromRevision);
+    this.checkOpen();
+    const { reader, options: config } = this.parts;
+    const head = reader.streamState(stream).last ?? -1n;
+    const cursor = from === 'start' ? -1n : from === 'end' ? head : from;
+    return this.track(
+      new SqliteSubscription(
+        {
+          pageAfter: (after) =>
+            this.whileOpen(() => reader.streamPage(stream, 'forwards', after + 1n, config.readPageSize)),
+          key: (event) => event.revision,
+        },
+        this.poller,
+        cursor,
+        head,
+        (subscription) => this.subscriptions.delete(subscription),
+      ),
+    );
+  }
+
+  streamRevision(stream: string): Promise<bigint | undefined> {
+    checkStreamName(stream);
+    return Promise.resolve(this.whileOpen(() => this.parts.reader.streamState(stream).last));
+  }
+
+  async setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
+    checkStreamName(stream);
+    const maxAge = checkLimit('maxAge', metadata?.maxAge);
+    const maxCount = checkLimit('maxCount', metadata?.maxCount);
+    await this.submit({ kind: 'metadata', stream, maxAge, maxCount }, `set metadata of "${stream}"`);
+  }
+
+  getStreamMetadata(stream: string): Promise<StreamMetadata> {
+    checkStreamName(stream);
+    return Promise.resolve(this.whileOpen(() => this.parts.reader.streamState(stream).metadata));
+  }
+
+  async scavenge(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.submit({ kind: 'scavenge', limit: SCAVENGE_CHUNK }, 'scavenge');
+      const deleted = 'deleted' in result ? result.deleted : 0;
+      total += deleted;
+      if (deleted < SCAVENGE_CHUNK) return total;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.scavengeTimer) clearInterval(this.scavengeTimer);
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.poller.close();
+    await this.committer.drain();
+    await this.parts.writer.close();
+    this.parts.readDb.close();
+  }
+
+  private async *streamEvents(
+    stream: string,
+    forwards: boolean,
+    from: bigint | 'start' | 'end',
+    maxCount: number,
+  ): AsyncGenerator<StoredEvent> {
+    const { reader, options } = this.parts;
+    const state = this.whileOpen(() => reader.streamState(stream));
+    if (state.last === undefined) return;
+    const { maxCount: keep, maxAge } = state.metadata;
+    const minRevision = keep === undefined ? 0n : state.last - BigInt(keep) + 1n;
+    const bounds = { minRevision, minCreated: maxAge === undefined ? undefined : Date.now() - maxAge * 1000 };
+    let next = from === 'start' ? 0n : from === 'end' ? (forwards ? state.last + 1n : state.last) : from;
+    let left = maxCount;
+    while (left > 0 && next >= 0n) {
+      const limit = Math.min(left, options.readPageSize);
+      const page = this.whileOpen(() => reader.streamPage(stream, forwards ? 'forwards' : 'backwards', next, limit, bounds));
+      for (const event of page) yield event;
+      if (page.length < limit) return;
+      left -= page.length;
+      next = (page[page.length - 1] as StoredEvent).revision + (forwards ? 1n : -1n);
+    }
+  }
+
+  private async *allEvents(
+    forwards: boolean,
+    from: bigint | 'start' | 'end',
+    maxCount: number,
+    filter: ReturnType<typeof checkFilter>,
+  ): AsyncGenerator<StoredEvent> {
+    const { reader, options } = this.parts;
+    const head = this.whileOpen(() => reader.headPosition());
+    let next = from === 'start' ? 0n : from === 'end' ? (forwards ? head + 1n : head) : from;
+    let left = maxCount;
+    while (left > 0 && next >= 0n) {
+      const limit = Math.min(left, options.readPageSize);
+      const page = this.whileOpen(() => reader.allPage(forwards ? 'forwards' : 'backwards', next, limit, filter));
+      for (const event of page) yield event;
+      if (page.length < limit) return;
+      left -= page.length;
+      next = (page[page.length - 1] as StoredEvent).position + (forwards ? 1n : -1n);
+    }
+  }
+
+  private async submit(op: WriteOp, what: string): Promise<OpResult & { ok: true }> {
+    this.checkOpen();
+    const result = await this.committer.submit(op);
+    if (!result.ok) throw decodeFailure(result.failure, `${what} in "${this.file}"`);
+    return result;
+  }
+
+  private track(subscription: SqliteSubscription): SqliteSubscription {
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new StoreError(`event store "${this.file}" is closed`);
+  }
+
+  /** Runs a read, turning "the connection is closed" into a `StoreError` naming the file. */
+  private whileOpen<T>(read: () => T): T {
+    this.checkOpen();
+    return read();
+  }
+
+  private storeError(what: string, cause: unknown): StoreError {
+    return new StoreError(`event store "${this.file}": ${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A catch-up subscription over the read connection: pages of stored events after a cursor,
+ * then a wait for the next change, then more pages. It reads only when the consumer asks
+ * for the next event, so a slow loop body slows this subscription and nothing else.
+ */
+import { UnavailableError } from '../../errors.js';
+import type { StoredEvent, Subscription } from '../event-store.js';
+import type { ChangePoller } from './change-poller.js';
+
+export interface SubscriptionSource {
+  /** Up to one page of events whose cursor key is greater than `after`, in order. */
+  pageAfter(after: bigint): StoredEvent[];
+  /** The cursor key of an event: its position for `$all`, its revision for a stream. */
+  key(event: StoredEvent): bigint;
+}
+
+export class SqliteSubscription implements Subscription, AsyncIterator<StoredEvent> {
+  readonly caughtUp: Promise<void>;
+  private resolveCaughtUp!: () => void;
+  private rejectCaughtUp!: (error: Error) => void;
+  private isCaughtUp = false;
+  private buffer: StoredEvent[] = [];
+  private closed = false;
+  private iterated = false;
+  private readonly abort = new AbortController();
+
+  /**
+   * @param cursor exclusive start: the key of the last event not to deliver.
+   * @param head the key of the newest event when the subscription started.
+   */
+  constructor(
+    private readonly source: SubscriptionSource,
+    private readonly poller: ChangePoller,
+    private cursor: bigint,
+    private readonly head: bigint,
+    private readonly onClose: (subscription: SqliteSubscription) => void,
+  ) {
+    this.caughtUp = new Promise<void>((resolve, reject) => {
+      this.resolveCaughtUp = resolve;
+      this.rejectCaughtUp = reject;
+    });
+    // A consumer that never awaits `caughtUp` must not see an unhandled rejection on close.
+    this.caughtUp.catch(() => undefined);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StoredEvent> {
+    if (this.iterated) throw new UnavailableError('a subscription can be iterated only once');
+    this.iterated = true;
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<StoredEvent>> {
+    for (;;) {
+      if (this.closed) return { done: true, value: undefined };
+      // The consumer asks for more only after its loop body has handled the previous event.
+      if (this.cursor >= this.head) this.markCaughtUp();
+      const event = this.buffer.shift();
+      if (event) {
+        this.cursor = this.source.key(event);
+        return { done: false, value: event };
+      }
+      const since = this.poller.current();
+      const page = this.source.pageAfter(this.cursor);
+      if (page.length > 0) {
+        this.buffer = page;
+        continue;
+      }
+      this.markCaughtUp();
+      await this.poller.wait(since, this.abort.signal);
+    }
+  }
+
+  async return(): Promise<IteratorResult<StoredEvent>> {
+    await this.close();
+    return { done: true, value: undefined };
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.buffer = [];
+    this.abort.abort();
+    if (!this.isCaughtUp) this.rejectCaughtUp(new UnavailableError('the subscription was closed before it caught up'));
+    this.onClose(this);
+    return Promise.resolve();
+  }
+
+  private markCaughtUp(): void {
+    if (this.isCaughtUp) return;
+    this.isCaughtUp = true;
+    this.resolveCaughtUp();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The write side of the store: something that commits a batch of ops and answers with one
+ * result per op. Two placements share `BatchCommitter`: on a worker thread (the default) or
+ * on the caller's thread.
+ */
+import type Database from 'better-sqlite3';
+import { BatchCommitter } from './commit-batch.js';
+import { openConnection } from './connection.js';
+import type { OpResult, WriteOp } from './write-ops.js';
+
+export interface Writer {
+  /** Commits `ops` in one transaction; never rejects for a single op's failure. */
+  commit(ops: readonly WriteOp[]): Promise<OpResult[]>;
+  close(): Promise<void>;
+}
+
+/** Commits on the caller's thread: the event loop is blocked for each commit's fsync. */
+export class InlineWriter implements Writer {
+  private readonly db: Database.Database;
+  private readonly committer: BatchCommitter;
+
+  constructor(file: string) {
+    this.db = openConnection(file);
+    this.committer = new BatchCommitter(this.db);
+  }
+
+  commit(ops: readonly WriteOp[]): Promise<OpResult[]> {
+    return Promise.resolve(this.committer.commit(ops));
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+}

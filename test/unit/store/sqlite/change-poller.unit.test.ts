@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChangePoller } from '../../../../src/store/sqlite/change-poller.js';
+
+describe('ChangePoller', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function setup(): { poller: ChangePoller; reads: () => number; bump: () => void } {
+    let version = 1;
+    let reads = 0;
+    const poller = new ChangePoller(
+      () => {
+        reads += 1;
+        return version;
+      },
+      2,
+      () => undefined,
+    );
+    return { poller, reads: () => reads, bump: () => (version += 1) };
+  }
+
+  it('wakes a waiter at the first poll after the data version changes', async () => {
+    const { poller, bump } = setup();
+    let woken = false;
+    const since = poller.current();
+    void poller.wait(since, new AbortController().signal).then(() => (woken = true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(woken).toBe(false);
+    bump();
+    await vi.advanceTimersByTimeAsync(2);
+    expect(woken).toBe(true);
+  });
+
+  it('returns at once when the version changed between the read and the wait', async () => {
+    const { poller, bump } = setup();
+    const since = poller.current();
+    bump();
+    await expect(poller.wait(since, new AbortController().signal)).resolves.toBeUndefined();
+  });
+
+  it('polls only while someone waits', async () => {
+    const { poller, reads, bump } = setup();
+    const abort = new AbortController();
+    const waiting = poller.wait(poller.current(), abort.signal);
+    await vi.advanceTimersByTimeAsync(20);
+    const whileWaiting = reads();
+    expect(whileWaiting).toBeGreaterThanOrEqual(10);
+    abort.abort();
+    await waiting;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(reads()).toBe(whileWaiting);
+    const again = poller.wait(poller.current(), new AbortController().signal);
+    bump();
+    await vi.advanceTimersByTimeAsync(2);
+    await again;
+    const afterWake = reads();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(reads()).toBe(afterWake);
+  });
+
+  it('wakes every waiter on wakeAll and on close', async () => {
+    const { poller } = setup();
+    const first = poller.wait(poller.current(), new AbortController().signal);
+    poller.wakeAll();
+    await first;
+    const second = poller.wait(poller.current(), new AbortController().signal);
+    poller.close();
+    await second;
+    await expect(poller.wait(poller.current(), new AbortController().signal)).resolves.toBeUndefined();
+  });
+});

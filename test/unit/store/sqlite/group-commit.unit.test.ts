@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommitter } from '../../../../src/store/sqlite/group-commit.js';
+import type { AppendOp, OpResult, WriteOp } from '../../../../src/store/sqlite/write-ops.js';
+import type { Writer } from '../../../../src/store/sqlite/writer.js';
+
+/** A writer whose commits finish only when the test says so, recording each batch. */
+class ManualWriter implements Writer {
+  batches: WriteOp[][] = [];
+  private finish: (() => void)[] = [];
+
+  commit(ops: readonly WriteOp[]): Promise<OpResult[]> {
+    this.batches.push([...ops]);
+    return new Promise((resolve) => {
+      this.finish.push(() => resolve(ops.map((_, index) => ({ ok: true, nextRevision: BigInt(index), position: 1n }))));
+    });
+  }
+
+  finishNext(): void {
+    this.finish.shift()?.();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function append(stream: string, events = 1): AppendOp {
+  return {
+    kind: 'append',
+    stream,
+    expected: 'any',
+    events: Array.from({ length: events }, (_, index) => ({ id: `${stream}-${index}`, type: 'T', data: '{}', metadata: '{}' })),
+  };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('GroupCommitter', () => {
+  it('commits the appends that queued up during a commit together, in submission order', async () => {
+    const writer = new ManualWriter();
+    let commits = 0;
+    const committer = new GroupCommitter(writer, 1000, () => (commits += 1));
+    const first = committer.submit(append('a'));
+    await tick();
+    expect(writer.batches.map((batch) => batch.length)).toEqual([1]);
+    const queued = ['b', 'c', 'd'].map((stream) => committer.submit(append(stream)));
+    await tick();
+    expect(writer.batches).toHaveLength(1);
+    writer.finishNext();
+    await first;
+    await tick();
+    expect(writer.batches[1]?.map((op) => (op as AppendOp).stream)).toEqual(['b', 'c', 'd']);
+    writer.finishNext();
+    expect((await Promise.all(queued)).map((result) => ('nextRevision' in result ? result.nextRevision : -1n))).toEqual([
+      0n,
+      1n,
+      2n,
+    ]);
+    expect(commits).toBe(2);
+  });
+
+  it('caps a batch at maxBatchEvents but never splits an append', async () => {
+    const writer = new ManualWriter();
+    const committer = new GroupCommitter(writer, 10, () => undefined);
+    const results = [committer.submit(append('a', 4)), committer.submit(append('b', 4)), committer.submit(append('c', 4)), committer.submit(append('d', 30))];
+    for (let batch = 1; batch <= 3; batch += 1) {
+      while (writer.batches.length < batch) await tick();
+      writer.finishNext();
+    }
+    await Promise.all(results);
+    expect(writer.batches.map((batch) => batch.map((op) => (op as AppendOp).stream))).toEqual([['a', 'b'], ['c'], ['d']]);
+  });
+
+  it('drains: resolves once everything submitted so far is committed', async () => {
+    const writer = new ManualWriter();
+    const committer = new GroupCommitter(writer, 1000, () => undefined);
+    await committer.drain();
+    void committer.submit(append('a'));
+    let drained = false;
+    const draining = committer.drain().then(() => (drained = true));
+    await tick();
+    expect(drained).toBe(false);
+    writer.finishNext();
+    await draining;
+    expect(drained).toBe(true);
+  });
+});
