@@ -196,7 +196,7 @@ class KurrentDbEventStore implements EventStore {
     }
   }
 
-  /** Servers before 23.x may answer an idempotent append without a position: read it back. */
+  /** An idempotent append may be answered without a position (older servers do): read it back. */
   private async positionOf(stream: string, revision: bigint): Promise<bigint> {
     for await (const event of readStreamEvents(this.reads, stream, { fromRevision: revision, maxCount: 1 })) {
       return event.position;

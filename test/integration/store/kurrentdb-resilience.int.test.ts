@@ -6,7 +6,7 @@ import { UnavailableError } from '../../../src/errors.js';
 import type { EventStore, NewEvent, StoredEvent, Subscription } from '../../../src/store/event-store.js';
 import { openKurrentDbStore } from '../../../src/store/kurrentdb/kurrentdb-event-store.js';
 import { eventually } from '../../support/eventually.js';
-import type { KurrentDbFixture } from '../../support/kurrentdb-fixture/index.js';
+import type { KurrentDbFixture, KurrentDbFixtureOptions } from '../../support/kurrentdb-fixture/index.js';
 import { startKurrentDbFixture } from '../../support/kurrentdb-fixture/index.js';
 
 const fresh = (category: string): string => `${category}-${randomUUID().slice(0, 8)}`;
@@ -37,7 +37,7 @@ describe('KurrentDB adapter when the server fails', () => {
   let fixture: KurrentDbFixture;
   let store: EventStore;
 
-  const start = async (options: { legacyCaughtUp?: boolean } = {}): Promise<void> => {
+  const start = async (options: KurrentDbFixtureOptions = {}): Promise<void> => {
     fixture = await startKurrentDbFixture(options);
     store = await openKurrentDbStore(fixture.url, {
       retryDelayMs: 50,
@@ -61,6 +61,17 @@ describe('KurrentDB adapter when the server fails', () => {
     expect(result.nextRevision).toBe(1n);
     expect(fixture.storedEvents(stream).map((event) => event.revision)).toEqual([0n, 1n]);
     expect(result.position).toBe(fixture.storedEvents(stream)[1]?.position);
+  });
+
+  it('reads the position back when the reply to an idempotent retry carries none', async () => {
+    await store.close();
+    await fixture.stop();
+    await start({ idempotentWithoutPosition: true });
+    const stream = fresh('job');
+    fixture.failNextAppends('drop-after-commit');
+    const result = await store.append(stream, batch(3), 'no_stream');
+    expect(result).toEqual({ nextRevision: 2n, position: fixture.storedEvents(stream)[2]?.position });
+    expect(fixture.storedEvents(stream)).toHaveLength(3);
   });
 
   it('retries UNAVAILABLE once, then reports UnavailableError without storing anything', async () => {

@@ -16,6 +16,8 @@ export interface AppendContext {
   faults: FaultQueue;
   host: string;
   port: () => number;
+  /** Answer idempotent appends without a position, which the protocol allows and older servers did. */
+  idempotentWithoutPosition: boolean;
 }
 
 type AppendProposed = AppendReq.ProposedMessage | BatchAppendReq.ProposedMessage;
@@ -73,6 +75,9 @@ function appendWithFaults(
   if (fault === 'not-leader') return { status: notLeaderStatus(context.host, context.port()) };
   const outcome = context.log.append(stream, expected, events);
   if (fault === 'drop-after-commit') return { status: unavailableStatus() };
+  if (outcome.ok && outcome.idempotent && context.idempotentWithoutPosition) {
+    return { outcome: { ...outcome, position: undefined } };
+  }
   return { outcome };
 }
 

@@ -24,7 +24,13 @@ export interface LoggedEvent extends ProposedEvent {
 }
 
 export type AppendOutcome =
-  | { ok: true; currentRevision: bigint | undefined; position: { commit: bigint; prepare: bigint } | undefined }
+  | {
+      ok: true;
+      currentRevision: bigint | undefined;
+      position: { commit: bigint; prepare: bigint } | undefined;
+      /** The events were all stored already: nothing was written. */
+      idempotent?: boolean;
+    }
   | { ok: false; currentRevision: bigint | undefined };
 
 interface StreamMetadata {
@@ -87,7 +93,12 @@ export class FixtureLog {
       if (!all) return { ok: false, currentRevision: current };
       const last = existing[firstIndex + proposed.length - 1] as LoggedEvent;
       const first = existing[firstIndex] as LoggedEvent;
-      return { ok: true, currentRevision: last.revision, position: { commit: last.position, prepare: first.position } };
+      return {
+        ok: true,
+        currentRevision: last.revision,
+        position: { commit: last.position, prepare: first.position },
+        idempotent: true,
+      };
     }
 
     if (!this.matchesExpected(expected, current)) return { ok: false, currentRevision: current };

@@ -41,6 +41,12 @@ export interface KurrentDbFixtureOptions {
    * @defaultValue false
    */
   legacyCaughtUp?: boolean;
+  /**
+   * Answer an append whose events are all stored already without a position, as older servers
+   * did (the protocol allows it).
+   * @defaultValue false
+   */
+  idempotentWithoutPosition?: boolean;
 }
 
 export interface KurrentDbFixture {
@@ -71,7 +77,7 @@ class GrpcKurrentDbFixture implements KurrentDbFixture {
 
   constructor(
     private boundPort: number,
-    private readonly legacyCaughtUp: boolean,
+    private readonly options: KurrentDbFixtureOptions,
   ) {}
 
   get port(): number {
@@ -94,9 +100,15 @@ class GrpcKurrentDbFixture implements KurrentDbFixture {
     if (this.server) return;
     const server = new grpc.Server();
     const port = (): number => this.boundPort;
-    const appendContext = { log: this.log, faults: this.faults, host: HOST, port };
+    const appendContext = {
+      log: this.log,
+      faults: this.faults,
+      host: HOST,
+      port,
+      idempotentWithoutPosition: this.options.idempotentWithoutPosition ?? false,
+    };
     server.addService(streamsGrpc.StreamsService, {
-      read: readHandler({ log: this.log, legacyCaughtUp: this.legacyCaughtUp }),
+      read: readHandler({ log: this.log, legacyCaughtUp: this.options.legacyCaughtUp ?? false }),
       append: appendHandler(appendContext),
       batchAppend: batchAppendHandler(appendContext),
       delete: unimplemented,
@@ -159,7 +171,7 @@ async function openGate(port: number, target: number): Promise<{ gate: TcpGate; 
 
 /** Starts a fixture and resolves once it listens. */
 export async function startKurrentDbFixture(options: KurrentDbFixtureOptions = {}): Promise<KurrentDbFixture> {
-  const fixture = new GrpcKurrentDbFixture(options.port ?? 0, options.legacyCaughtUp ?? false);
+  const fixture = new GrpcKurrentDbFixture(options.port ?? 0, options);
   await fixture.start();
   return fixture;
 }
