@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError, ValidationError, WrongExpectedVersion } from '../../../src/errors.js';
 import type { EventStore, StoredEvent } from '../../../src/store/event-store.js';
 import { openKurrentDbStore } from '../../../src/store/kurrentdb/kurrentdb-event-store.js';
+import { eventually } from '../../support/eventually.js';
 import type { KurrentDbFixture } from '../../support/kurrentdb-fixture/index.js';
 import { startKurrentDbFixture } from '../../support/kurrentdb-fixture/index.js';
 
@@ -171,6 +172,41 @@ describe('KurrentDB adapter through the gRPC fixture', () => {
     expect(await store.getStreamMetadata(stream)).toEqual({ maxCount: 2, maxAge: 86_400 });
     expect(fixture.storedEvents(`$$${stream}`).map((event) => event.type)).toEqual(['$metadata']);
     expect((await collect(store.readStream(stream))).map((event) => event.revision)).toEqual([2n, 3n]);
+  });
+
+  it('hides events older than $maxAge from stream reads, not from $all (the server trims $all only at scavenge)', async () => {
+    await open();
+    const stream = fresh('runlog');
+    await store.append(stream, [{ type: 'Old', data: {} }]);
+    await store.setStreamMetadata(stream, { maxAge: 1 });
+    await eventually(async () => expect(await collect(store.readStream(stream))).toEqual([]), { timeout: 10_000 });
+    await store.append(stream, [{ type: 'New', data: {} }]);
+    expect((await collect(store.readStream(stream))).map((event) => event.type)).toEqual(['New']);
+    const inAll = await collect(store.readAll({ filter: { streamPrefixes: [stream] } }));
+    expect(inAll.map((event) => event.type)).toEqual(['Old', 'New']);
+  });
+
+  it('starts subscriptions after the given revision or position, or after the newest event for end', async () => {
+    await open();
+    const stream = fresh('sub');
+    await store.append(stream, [0, 1, 2].map((n) => ({ type: 'N', data: { n } })));
+    const [, second] = await collect(store.readStream(stream));
+    const subscriptions = [
+      store.subscribeToStream(stream, { fromRevision: 1n }),
+      store.subscribeToStream(stream, { fromRevision: 'end' }),
+      store.subscribeToAll({ fromPosition: second!.position, filter: { streamPrefixes: [stream] } }),
+      store.subscribeToAll({ fromPosition: 'end', filter: { streamPrefixes: [stream] } }),
+    ];
+    const seen = subscriptions.map(() => [] as number[]);
+    subscriptions.forEach((subscription, i) => {
+      void (async () => {
+        for await (const event of subscription) seen[i]!.push((event.data as { n: number }).n);
+      })();
+    });
+    await Promise.all(subscriptions.map((subscription) => subscription.caughtUp));
+    await store.append(stream, [{ type: 'N', data: { n: 3 } }]);
+    await eventually(() => expect(seen).toEqual([[2, 3], [3], [2, 3], [3]]));
+    await Promise.all(subscriptions.map((subscription) => subscription.close()));
   });
 
   it('connects through gossip discovery and through the older esdb:// spelling', async () => {
