@@ -8,12 +8,18 @@ import type { EventMetadata, NewEvent, StoredEvent } from '../event-store.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Round-trips through JSON: checks the value can be stored, and stores what will be read back. */
-function asJson(stream: string, path: string, value: unknown): unknown {
+function asJson(what: string, path: string, value: unknown): unknown {
+  let text: string | undefined;
+  let cause: unknown;
   try {
-    return JSON.parse(JSON.stringify(value)) as unknown;
+    text = JSON.stringify(value);
   } catch (error) {
-    throw new ValidationError(`append to "${stream}": ${path} cannot be stored as JSON`, path, { cause: error });
+    cause = error;
   }
+  if (text === undefined) {
+    throw new ValidationError(`${what}: ${path} cannot be stored as JSON`, path, cause === undefined ? undefined : { cause });
+  }
+  return JSON.parse(text) as unknown;
 }
 
 /**
@@ -26,16 +32,18 @@ export function toEventData(stream: string, events: readonly NewEvent[]): JSONEv
     if (typeof event.type !== 'string' || event.type === '') {
       throw new ValidationError(`append to "${stream}": ${where}.type must be a non-empty string`, `${where}.type`);
     }
-    // The server hands ids back in lower case; store them so, or a read-back would not compare equal.
-    const id = (event.id ?? randomUUID()).toLowerCase();
-    if (!UUID.test(id)) {
-      throw new ValidationError(`append to "${stream}": ${where}.id "${id}" is not a UUID`, `${where}.id`);
+    const what = `append of ${event.type} to "${stream}"`;
+    const given: unknown = event.id ?? randomUUID();
+    if (typeof given !== 'string' || !UUID.test(given)) {
+      throw new ValidationError(`${what}: ${where}.id ${JSON.stringify(given)} is not a UUID`, `${where}.id`);
     }
+    // The server hands ids back in lower case; store them so, or a read-back would not compare equal.
+    const id = given.toLowerCase();
     return jsonEvent({
       id,
       type: event.type,
-      data: asJson(stream, `${where}.data`, event.data ?? null) as Record<string, unknown>,
-      metadata: asJson(stream, `${where}.metadata`, event.metadata ?? {}) as Record<string, unknown>,
+      data: asJson(what, `${where}.data`, event.data) as Record<string, unknown>,
+      metadata: asJson(what, `${where}.metadata`, event.metadata ?? {}) as Record<string, unknown>,
     });
   });
 }
