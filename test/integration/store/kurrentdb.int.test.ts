@@ -1,6 +1,7 @@
-// The KurrentDB adapter through the in-process gRPC fixture: what the adapter adds over the client
+// The KurrentDB adapter: the shared contract suite, through the in-process gRPC fixture and (when
+// TIMECLOUD_ESDB_URL names one) against a real server; then what the adapter adds over the client
 // (id handling, error mapping, $all filtering, URLs). Outages and resubscription are in
-// kurrentdb-resilience.int.test.ts; the shared contract suite runs from kurrentdb.contract.int.test.ts.
+// kurrentdb-resilience.int.test.ts.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError, ValidationError, WrongExpectedVersion } from '../../../src/errors.js';
@@ -9,12 +10,42 @@ import { openKurrentDbStore } from '../../../src/store/kurrentdb/kurrentdb-event
 import { eventually } from '../../support/eventually.js';
 import type { KurrentDbFixture } from '../../support/kurrentdb-fixture/index.js';
 import { startKurrentDbFixture } from '../../support/kurrentdb-fixture/index.js';
+import { describeEventStoreContract } from './event-store.contract.js';
 
 async function collect(events: AsyncIterable<StoredEvent>): Promise<StoredEvent[]> {
   const all: StoredEvent[] = [];
   for await (const event of events) all.push(event);
   return all;
 }
+
+/** Short waits, so that retries and resubscriptions happen within a test's patience. */
+const QUICK = { retryDelayMs: 50, resubscribeInitialDelayMs: 50, resubscribeMaxDelayMs: 500 };
+
+let contractFixture: KurrentDbFixture | undefined;
+describeEventStoreContract('kurrentdb (in-process gRPC test fixture)', {
+  open: async () => {
+    contractFixture ??= await startKurrentDbFixture();
+    return openKurrentDbStore(contractFixture.url, QUICK);
+  },
+  restartServer: async () => {
+    await contractFixture?.stop();
+    await contractFixture?.start();
+  },
+  cleanup: async () => {
+    await contractFixture?.stop();
+    contractFixture = undefined;
+  },
+});
+
+const realServer = process.env.TIMECLOUD_ESDB_URL;
+describe.skipIf(!realServer)(
+  realServer ? 'against TIMECLOUD_ESDB_URL' : 'against a real server: skipped, TIMECLOUD_ESDB_URL is not set',
+  () => {
+    describeEventStoreContract('kurrentdb (real server at TIMECLOUD_ESDB_URL)', {
+      open: () => openKurrentDbStore(realServer ?? '', QUICK),
+    });
+  },
+);
 
 const fresh = (category: string): string => `${category}-${randomUUID().slice(0, 8)}`;
 
@@ -33,7 +64,7 @@ describe('KurrentDB adapter through the gRPC fixture', () => {
   });
 
   const open = async (url = fixture.url): Promise<EventStore> => {
-    store = await openKurrentDbStore(url, { retryDelayMs: 50 });
+    store = await openKurrentDbStore(url, QUICK);
     return store;
   };
 
