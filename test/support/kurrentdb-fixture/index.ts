@@ -8,7 +8,9 @@
  * (stream and `$all` reads with filters; catch-up subscriptions with `caught_up` and filter
  * checkpoints) and `Gossip.Read` (one leader: itself). It keeps expected-revision checks,
  * idempotent event ids, gapped `$all` positions, and `$maxAge` / `$maxCount` / `$tb` from
- * `$$<stream>` metadata streams on stream reads.
+ * `$$<stream>` metadata streams on stream reads. `stop()` resets every connection at the TCP
+ * level (what clients see when a server crashes or drops off the network) and `start()` listens
+ * again on the same port; `failNextAppends` injects UNAVAILABLE, not-leader and lost-reply faults.
  *
  * It leaves out everything else: TLS and authentication (credentials are ignored), deletes and
  * tombstones, persistent subscriptions, projections, users, operations, link events and
