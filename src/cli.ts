@@ -75,6 +75,7 @@ withSettings(
     .option('--job <id>', 'only this job (package/name)')
     .option('--run <id>', 'only this run')
     .option('--logs', 'include run output (runlog streams)')
+    .option('--renewals', 'include leader lease renewals')
     .option('--limit <n>', 'only the newest N events')
     .option('--json', 'one stored event per line as JSON'),
   ['data', 'store'],
@@ -87,7 +88,7 @@ withSettings(
     }
     const store = await openStore(config.store);
     try {
-      const query = { job: flags.job as string | undefined, run: flags.run as string | undefined, logs: flags.logs === true, limit };
+      const query = { job: flags.job as string | undefined, run: flags.run as string | undefined, logs: flags.logs === true, renewals: flags.renewals === true, limit };
       for await (const event of historyEvents(store, query)) {
         process.stdout.write(`${flags.json ? eventToJson(event) : eventToLine(event)}\n`);
       }

@@ -9,6 +9,8 @@ export interface HistoryQuery {
   run?: string;
   /** Include `runlog-*` streams (the output of runs). */
   logs?: boolean;
+  /** Include lease renewals (two a second while a node leads). */
+  renewals?: boolean;
   /** Only the newest `limit` events. */
   limit?: number;
 }
@@ -29,6 +31,7 @@ export async function* historyEvents(store: EventStore, query: HistoryQuery): As
   const tail: StoredEvent[] = [];
   for await (const event of source) {
     if (event.stream.startsWith('snapshot-')) continue;
+    if (!query.renewals && event.type === 'LeaseRenewed') continue;
     if (!query.logs && event.stream.startsWith('runlog-')) continue;
     if (query.run && !event.stream.startsWith('runlog-') && !mentionsRun(event, query.run)) continue;
     if (query.job && query.run && event.stream !== `job-${query.job}` && !event.stream.startsWith('runlog-')) continue;
