@@ -1,0 +1,194 @@
+/**
+ * The JSON shapes of the HTTP API and the WebSocket (DESIGN.md, "Public contracts"). The Koa
+ * routes return exactly these and the Vue dashboard imports them: one contract, checked by the
+ * compiler on both sides. Times are ISO-8601 strings; revisions and positions decimal strings.
+ */
+import type { JobSpec } from '../domain/job-spec.js';
+
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'aborted'
+  | 'abandoned'
+  | 'skipped'
+  | 'missed';
+
+/** `scheduled` = decided but not yet queued for a slot (a brief state). */
+export type LiveRunStatus = RunStatus | 'scheduled';
+
+export type JobStatus = 'idle' | 'running' | 'queued' | 'disabled' | 'removed' | 'failing';
+
+export interface ApiError {
+  error: { code: string; message: string };
+}
+
+export interface RunSummary {
+  runId: string;
+  jobId: string;
+  /** runId of attempt 1 of this run family. */
+  rootRunId: string;
+  attempt: number;
+  status: LiveRunStatus;
+  reason: 'cron' | 'manual' | 'retry' | 'catch-up' | 'recovery';
+  scheduledFor: string;
+  /** When it was decided (RunScheduled). */
+  scheduledAt: string;
+  queuedAt?: string;
+  /** Why it waited, from the last RunQueued. */
+  queueReason?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** True when the group had to be SIGKILLed. */
+  killed?: boolean;
+  nodeId?: string;
+  pid?: number;
+  slot?: number;
+  by?: string;
+  /** Last ~2 KiB of stderr of a failed run. */
+  stderrTail?: string;
+  /** Set when a retry was scheduled after this attempt. */
+  retry?: { nextRunId: string; dueAt: string };
+  logTruncated?: { keptBytes: number; droppedBytes: number };
+}
+
+export interface FireTime {
+  /** The instant, UTC. */
+  at: string;
+  /** Wall-clock time in the job's zone, e.g. `2026-03-29 03:00:00`. */
+  local: string;
+  /** UTC offset in the job's zone at that instant, e.g. `+02:00`. */
+  utcOffset: string;
+}
+
+export interface JobSummary {
+  id: string;
+  package: string;
+  name: string;
+  schedule: string;
+  cronDialect: JobSpec['cronDialect'];
+  /** The job's zone, or the node's when the job sets none. */
+  timezone: string;
+  maintainers: string[];
+  enabled: boolean;
+  removed: boolean;
+  status: JobStatus;
+  /** The next 3 fire times (empty when disabled or removed). */
+  nextFires: FireTime[];
+  lastRun?: RunSummary;
+  runningRuns: number;
+  queuedRuns: number;
+  /** Failed attempts in a row up to the last run (0 after a success). */
+  consecutiveFailures: number;
+  /** The file's last problem, when the current definition could not be read. */
+  rejection?: { message: string; field?: string; at: string };
+  file: string;
+}
+
+export interface JobDetail extends JobSummary {
+  spec: JobSpec;
+  /** The next 10 fire times. */
+  nextFires: FireTime[];
+  recentRuns: RunSummary[];
+  stats: { runs: number; succeeded: number; failed: number; p50DurationMs?: number; p95DurationMs?: number };
+}
+
+export interface JobsResponse {
+  jobs: JobSummary[];
+}
+
+export interface JobResponse {
+  job: JobDetail;
+}
+
+export interface TriggerResponse {
+  runId: string;
+}
+
+export interface RunsResponse {
+  runs: RunSummary[];
+  /** Pass as `before` to get the next (older) page; absent on the last page. */
+  next?: string;
+}
+
+export interface StoredEventJson {
+  id: string;
+  stream: string;
+  revision: string;
+  position: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  created: string;
+}
+
+export interface RunResponse {
+  run: RunSummary;
+  /** Every attempt of this run family, oldest first. */
+  attempts: RunSummary[];
+  /** The run's events from its job stream, in order: its timeline. */
+  events: StoredEventJson[];
+}
+
+export interface QueueResponse {
+  slots: number;
+  running: { runId: string; jobId: string; slot?: number; nodeId?: string; startedAt?: string; attempt: number }[];
+  waiting: { runId: string; jobId: string; attempt: number; position: number; reason?: string; since: string }[];
+}
+
+export interface NodeInfo {
+  nodeId: string;
+  url: string;
+  role: 'leader' | 'standby' | 'gone';
+  epoch?: number;
+  /** Last lease event seen from this node. */
+  lastSeen: string;
+  /** True for the node answering this request. */
+  self: boolean;
+}
+
+export interface NodesResponse {
+  leader?: { nodeId: string; epoch: number; url: string; since: string };
+  nodes: NodeInfo[];
+}
+
+export interface EventsResponse {
+  events: StoredEventJson[];
+  /** Position to pass as `from` for the next page; absent at the end. */
+  next?: string;
+}
+
+export interface HealthResponse {
+  status: 'ok';
+  nodeId: string;
+  role: 'leader' | 'standby';
+  version: string;
+}
+
+// ---- WebSocket /ws ----------------------------------------------------------------------------
+
+/** What a client may ask for. */
+export type WsClientMessage =
+  | { follow: string }
+  | { unfollow: string }
+  | { filter: WsFilter }
+  /** Resume after a reconnect: events after this `$all` position are sent first. */
+  | { resume: string };
+
+export interface WsFilter {
+  streamPrefixes?: string[];
+  eventTypes?: string[];
+}
+
+export type WsServerMessage =
+  | { type: 'event'; event: StoredEventJson }
+  | { type: 'log'; runId: string; stream: 'stdout' | 'stderr'; text: string }
+  /** Sent on connect and after a filter change: where the event feed stands. */
+  | { type: 'hello'; nodeId: string; role: 'leader' | 'standby'; position: string }
+  /** The client fell too far behind and was sent no more events until it resumes. */
+  | { type: 'overflow'; position: string };
