@@ -77,6 +77,8 @@ export interface ConfigChange {
 
 export type SupervisorMsg =
   | { type: 'Config'; change: ConfigChange }
+  /** Jobs the store knows that still need an actor (not removed, or with runs to settle). */
+  | { type: 'Adopt'; jobIds: string[] }
   /** Replies `CommandReply`; unknown jobs get NOT_FOUND. */
   | { type: 'JobCommand'; jobId: string; command: JobCommand }
   | { type: 'SetLeader'; leader: boolean }

@@ -107,6 +107,9 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
             log.error({ err: error }, 'could not apply the jobs folder changes');
           }
           return state;
+        case 'Adopt':
+          for (const jobId of message.jobIds) ensureJob(state, ctx.self, jobId);
+          return state;
         case 'JobCommand': {
           const ref = state.jobs.get(message.jobId);
           if (!ref) {

@@ -12,6 +12,12 @@ import { historyEvents } from './cli/history.js';
 import { printStatus } from './cli/status.js';
 import { openStore } from './store/open-store.js';
 
+// `timecloud history | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('timecloud')
   .description('A distributed, event-sourced cron scheduler for Node.js projects')
   .showHelpAfterError();

@@ -74,14 +74,20 @@ function toChange(diff: JobsDiff) {
   };
 }
 
-/** Specs of the jobs the store knows and has not removed: what the first scan is compared with. */
-async function storedSpecs(store: EventStore): Promise<JobSpec[]> {
+/**
+ * What the store knows of the jobs: the specs the first scan is compared with, and the jobs that
+ * need an actor — every job not removed, and removed ones whose runs have yet to be settled.
+ */
+async function storedJobs(store: EventStore): Promise<{ specs: JobSpec[]; active: string[] }> {
   const specs: JobSpec[] = [];
+  const active: string[] = [];
   for (const jobId of await listJobIds(store)) {
     const { state } = await loadJobState(store, jobId);
     if (state.spec && state.registered && !state.removed) specs.push(state.spec);
+    const unsettled = Object.keys(state.openRuns).length > 0 || Object.keys(state.pendingRetries).length > 0;
+    if (!state.removed || unsettled) active.push(jobId);
   }
-  return specs;
+  return { specs, active };
 }
 
 export async function startNode(options: StartNodeOptions): Promise<TimecloudNode> {
@@ -137,8 +143,10 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
 
   let watcher: JobsWatcher | undefined;
   const ready = (async () => {
+    const known = await storedJobs(store);
+    dispatch(supervisor, { type: 'Adopt', jobIds: known.active });
     watcher = watchJobsFolder(config.jobs, (diff) => dispatch(supervisor, { type: 'Config', change: toChange(diff) }), {
-      initial: await storedSpecs(store),
+      initial: known.specs,
       onError: (error) => log.error({ err: error }, 'jobs folder watcher failed'),
     });
     await watcher.ready;

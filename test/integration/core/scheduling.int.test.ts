@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunQueued, RunScheduled, RunSkipped, RunStarted, StoredEvent } from '../../../src/domain/events.js';
+import type { RunQueued, RunScheduled, RunSkipped, RunStarted } from '../../../src/domain/events.js';
+import type { StoredEvent } from '../../../src/store/event-store.js';
 import { eventually } from '../../support/eventually.js';
 import { job, writeJobPackage, writeTimecloud } from '../../support/job-packages.js';
 import { allEvents, jobEvents, startTestNode, type TestNode } from '../../support/test-node.js';
