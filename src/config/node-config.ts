@@ -196,7 +196,7 @@ export function loadNodeConfig(input: LoadNodeConfigInput = {}): NodeConfig {
     port: 19031,
     host: '127.0.0.1',
     slots: input.cpuCount ?? availableParallelism(),
-    leaseTtl: 15_000,
+    leaseTtl: 1_500,
     logLimit: 1024 * 1024,
     logLevel: 'info',
   };

@@ -44,7 +44,7 @@ describe('loadNodeConfig', () => {
       port: 19031,
       host: '127.0.0.1',
       slots: 4,
-      leaseTtl: 15000,
+      leaseTtl: 1500,
       logLimit: 1048576,
       logLevel: 'info',
       alerts: undefined,
