@@ -78,6 +78,9 @@ export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps)
           if (first) next = assign({ ...next, queue: rest }, message.slot, first);
           break;
         }
+        case 'Clear':
+          next = { ...state, queue: [] };
+          break;
         case 'Inspect':
           reply(ctx, inspect(state));
           return state;

@@ -18,6 +18,8 @@ export interface NodeIdentity {
   host: string;
   /** The current leader term of this node. */
   epoch(): number;
+  /** False when this node may not write (its lease is lost or lapsed): nothing is persisted then. */
+  canWrite(): boolean;
 }
 
 export interface JobActorDeps extends DecideContext {

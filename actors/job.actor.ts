@@ -4,7 +4,7 @@
  * what they imply: arm the next tick, hand runs to the dispatcher, arm retries. During
  * recovery it only evolves state: no timer, no dispatch, no process.
  */
-import { UnavailableError, type TimecloudError } from '../src/errors.js';
+import { FencedError, UnavailableError, type TimecloudError } from '../src/errors.js';
 import { eventIdFor } from '../src/domain/event-ids.js';
 import type { JobEvent } from '../src/domain/events.js';
 import type { JobCommand } from '../src/domain/job-commands.js';
@@ -40,6 +40,7 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
 
   async function persist(state: JobActorState, events: JobEvent[]): Promise<JobActorState> {
     if (events.length === 0) return state;
+    if (!deps.node.canWrite()) throw new FencedError();
     const metadata = { nodeId: deps.node.nodeId, epoch: deps.node.epoch() };
     const revision = await deps.engine.persistAll(
       key,
@@ -147,6 +148,8 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
         const err = error as TimecloudError;
         reply<CommandReply>(ctx, { ok: false, code: err.code ?? 'INTERNAL', message: err.message });
         if (!(error instanceof UnavailableError)) throw error; // e.g. another writer: recover from the stream
+        // Fenced: the next leader rebuilds this job from the store; nothing here may be written.
+        if (error instanceof FencedError) return state;
         // The store is down: internal messages are tried again later, so no run's result is lost.
         if (message.type !== 'Command' && message.type !== 'Inspect') {
           deps.log.warn({ jobId, message: message.type }, 'store unavailable; retrying the message');

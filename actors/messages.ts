@@ -51,6 +51,8 @@ export type DispatcherMsg =
   | { type: 'Enqueue'; order: RunOrder; job: ActorRef<JobMsg> }
   | { type: 'Dequeue'; runId: string }
   | { type: 'SlotFree'; slot: number; runId: string }
+  /** Leadership lost: forget the waiting runs (the next leader dispatches them again). */
+  | { type: 'Clear' }
   /** Replies `DispatcherInspection`. */
   | { type: 'Inspect' };
 
@@ -76,12 +78,18 @@ export interface ConfigChange {
 }
 
 export type SupervisorMsg =
+  /** Applied only while leading: the watcher of a leader reports here. */
   | { type: 'Config'; change: ConfigChange }
-  /** Jobs the store knows that still need an actor (not removed, or with runs to settle). */
-  | { type: 'Adopt'; jobIds: string[] }
   /** Replies `CommandReply`; unknown jobs get NOT_FOUND. */
   | { type: 'JobCommand'; jobId: string; command: JobCommand }
-  | { type: 'SetLeader'; leader: boolean }
+  /**
+   * This node now leads: spawn (from warm state) and activate the actors of `jobIds`. Replies `true`.
+   */
+  | { type: 'Lead'; jobIds: string[] }
+  /** This node lost the lease: stop every job actor (they may not write) and drop the queue. Replies `true`. */
+  | { type: 'Follow' }
+  /** Graceful stop: no new ticks or dispatches, but results of running jobs are still recorded. Replies `true`. */
+  | { type: 'Quiesce' }
   /** Replies `string[]`: the ids of the job actors alive. */
   | { type: 'ListJobs' }
   /** Replies the job actor's reference, or `undefined`. */

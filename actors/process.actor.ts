@@ -18,6 +18,8 @@ export interface ProcessDeps {
   log: Logger;
   live?: LiveLogBus;
   logLimitBytes: number;
+  /** False when this node may not write (lost lease). */
+  canWrite(): boolean;
   /** How long to wait for the job actor to record the start. @defaultValue 30000 */
   startTimeoutMs?: number;
   onCrash: CrashPolicy;
@@ -52,7 +54,13 @@ export function spawnProcessSlot(
       switch (message.type) {
         case 'Execute': {
           const { order, job } = message;
-          const writer = new RunLogWriter(order.runId, order.jobId, { store: deps.store, clock: deps.clock, log: deps.log, live: deps.live });
+          const writer = new RunLogWriter(order.runId, order.jobId, {
+            store: deps.store,
+            clock: deps.clock,
+            log: deps.log,
+            live: deps.live,
+            canWrite: deps.canWrite,
+          });
           const current: Current = { order, job, writer };
           let handle: RunHandle;
           try {

@@ -11,7 +11,7 @@ import type { EventStore } from '../src/store/event-store.js';
 import type { Logger } from '../src/log.js';
 import { spawnJobActor, type JobActorDeps } from './job.actor.js';
 import type { CommandReply, ConfigChange, DispatcherMsg, JobMsg, SupervisorMsg } from './messages.js';
-import { dispatch, query, reply, spawnActor, type ActorRef, type CrashPolicy } from './nact.js';
+import { dispatch, query, reply, spawnActor, stopActor, type ActorRef, type CrashPolicy } from './nact.js';
 
 export interface SupervisorDeps {
   store: EventStore;
@@ -27,8 +27,6 @@ export interface SupervisorDeps {
 interface SupervisorState {
   jobs: Map<string, ActorRef<JobMsg>>;
   leader: boolean;
-  /** The newest configuration seen while not leading, applied on taking over. */
-  deferred: ConfigChange[];
   dispatcher?: ActorRef<DispatcherMsg>;
   jobDeps?: JobActorDeps;
 }
@@ -80,11 +78,15 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
     ]);
   }
 
+  // A crashed job actor is reset: it recovers from its stream and, while this node leads, is
+  // activated again (the Activate waits in its mailbox until recovery is over).
+  let leading = false;
   const onCrash: CrashPolicy = (_message, error, ctx, child) => {
     if (!child) {
       log.error({ err: error }, 'supervisor failed to handle a message; it carries on');
       return ctx.resume;
     }
+    if (leading) dispatch(child as ActorRef<JobMsg>, { type: 'Activate' });
     return ctx.resetChild;
   };
 
@@ -97,18 +99,29 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
       }
       switch (message.type) {
         case 'Config':
-          if (!state.leader) {
-            state.deferred.push(message.change);
-            return state;
-          }
+          if (!state.leader) return state; // only a leader's watcher reports; a late report is moot
           try {
             await applyConfig(state, ctx.self, message.change);
           } catch (error) {
             log.error({ err: error }, 'could not apply the jobs folder changes');
           }
           return state;
-        case 'Adopt':
+        case 'Lead':
+          state.leader = leading = true;
           for (const jobId of message.jobIds) ensureJob(state, ctx.self, jobId);
+          reply(ctx, true);
+          return state;
+        case 'Follow':
+          state.leader = leading = false;
+          for (const ref of state.jobs.values()) stopActor(ref);
+          state.jobs.clear();
+          dispatch(state.dispatcher, { type: 'Clear' });
+          reply(ctx, true);
+          return state;
+        case 'Quiesce':
+          state.leader = leading = false;
+          for (const ref of state.jobs.values()) dispatch(ref, { type: 'Deactivate' });
+          reply(ctx, true);
           return state;
         case 'JobCommand': {
           const ref = state.jobs.get(message.jobId);
@@ -120,17 +133,6 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
           query<JobMsg, CommandReply>(ref, { type: 'Command', command: message.command }, deps.commandTimeoutMs ?? 30_000)
             .then((answer) => reply(sender, answer))
             .catch((error: Error) => reply<CommandReply>(sender, { ok: false, code: 'UNAVAILABLE', message: error.message }));
-          return state;
-        }
-        case 'SetLeader': {
-          if (message.leader === state.leader) return state;
-          state.leader = message.leader;
-          for (const ref of state.jobs.values()) dispatch(ref, { type: message.leader ? 'Activate' : 'Deactivate' });
-          if (message.leader) {
-            const deferred = state.deferred.splice(0);
-            for (const change of deferred) await applyConfig(state, ctx.self, change);
-          }
-          reply(ctx, true);
           return state;
         }
         case 'ListJobs':
@@ -150,7 +152,7 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
     },
     'supervisor',
     {
-      initialState: { jobs: new Map(), leader: false, deferred: [] },
+      initialState: { jobs: new Map(), leader: false },
       onCrash,
     },
   );

@@ -77,6 +77,13 @@ export class UnavailableError extends TimecloudError {
   }
 }
 
+/** This node may not write: it does not hold a valid leader lease (another node may have taken over). */
+export class FencedError extends UnavailableError {
+  constructor(message = 'this node no longer holds a valid leader lease', options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** The store is unusable: unknown URL, unreadable or corrupt file, undecodable event. */
 export class StoreError extends TimecloudError {
   constructor(message: string, options?: ErrorOptions) {

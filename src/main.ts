@@ -5,24 +5,24 @@
 import { hostname } from 'node:os';
 import { spawnDispatcher } from '../actors/dispatcher.actor.js';
 import type { CommandReply, DispatcherInspection, JobInspection, JobMsg, SupervisorMsg } from '../actors/messages.js';
-import { dispatch, query, startSystem, stopActor, type ActorRef } from '../actors/nact.js';
+import { query, startSystem, stopActor, type ActorRef } from '../actors/nact.js';
 import { spawnProcessSlot } from '../actors/process.actor.js';
 import { spawnSupervisor } from '../actors/supervisor.actor.js';
 import { systemClock, type Clock } from './clock.js';
+import { JobStatesFollower } from './cluster/job-states-follower.js';
 import { LeaderLease } from './cluster/leader-lease.js';
+import { Leadership } from './cluster/leadership.js';
 import { compileSchedule } from './config/cron.js';
 import type { NodeConfig } from './config/node-config.js';
 import { ensureNodeId } from './config/node-id.js';
-import { watchJobsFolder, type JobsDiff, type JobsWatcher } from './config/watcher.js';
 import type { JobCommand } from './domain/job-commands.js';
-import type { JobSpec } from './domain/job-spec.js';
 import { randomId } from './domain/ids.js';
 import { ConflictError, NotFoundError, TimecloudError, UnavailableError, ValidationError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { startLauncher, type Runner } from './runner/runner.js';
 import { LiveLogBus } from './runlog/run-log-writer.js';
 import type { EventStore } from './store/event-store.js';
-import { JOB_SNAPSHOT_VERSION, listJobIds, loadJobState } from './store/job-streams.js';
+import { JOB_SNAPSHOT_VERSION } from './store/job-streams.js';
 import { StorePersistenceEngine } from './store/nact-persistence.js';
 import { openStore } from './store/open-store.js';
 import { TimerQueue } from './timer-queue.js';
@@ -44,8 +44,8 @@ export interface TimecloudNode {
   readonly lease: LeaderLease;
   readonly live: LiveLogBus;
   readonly log: Logger;
-  /** Resolves once the first scan of the jobs folder reached the job actors. */
-  readonly ready: Promise<void>;
+  /** Resolves once this node leads and has applied its first scan of the jobs folder. */
+  leading(): Promise<void>;
   trigger(jobId: string, by?: string, runId?: string): Promise<{ runId: string }>;
   abort(jobId: string, runId: string, by?: string): Promise<void>;
   enable(jobId: string, by?: string): Promise<void>;
@@ -66,30 +66,6 @@ const ERRORS: Record<string, (message: string) => TimecloudError> = {
   UNAVAILABLE: (m) => new UnavailableError(m),
 };
 
-function toChange(diff: JobsDiff) {
-  return {
-    upserted: [...diff.registered, ...diff.updated.map((u) => u.spec)],
-    removed: diff.removed,
-    rejected: diff.rejected,
-  };
-}
-
-/**
- * What the store knows of the jobs: the specs the first scan is compared with, and the jobs that
- * need an actor — every job not removed, and removed ones whose runs have yet to be settled.
- */
-async function storedJobs(store: EventStore): Promise<{ specs: JobSpec[]; active: string[] }> {
-  const specs: JobSpec[] = [];
-  const active: string[] = [];
-  for (const jobId of await listJobIds(store)) {
-    const { state } = await loadJobState(store, jobId);
-    if (state.spec && state.registered && !state.removed) specs.push(state.spec);
-    const unsettled = Object.keys(state.openRuns).length > 0 || Object.keys(state.pendingRetries).length > 0;
-    if (!state.removed || unsettled) active.push(jobId);
-  }
-  return { specs, active };
-}
-
 export async function startNode(options: StartNodeOptions): Promise<TimecloudNode> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -101,7 +77,9 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   const live = new LiveLogBus();
   const timers = new TimerQueue(clock);
   const lease = new LeaderLease({ store, nodeId, url: `http://${config.host}:${config.port}`, ttlMs: config.leaseTtl, clock, log });
-  const engine = new StorePersistenceEngine(store, { snapshotVersion: JOB_SNAPSHOT_VERSION });
+  const follower = new JobStatesFollower(store, log);
+  await follower.start();
+  const engine = new StorePersistenceEngine(store, { snapshotVersion: JOB_SNAPSHOT_VERSION, warm: (key) => follower.warm(key) });
   const system = startSystem(`timecloud-${nodeId.replace(/[^a-z0-9-]/gi, '-')}`, engine);
   const onCrash = (_m: unknown, error: unknown, ctx: { resetChild: symbol; reset: symbol }, child?: unknown) => {
     log.error({ err: error }, 'actor crashed; resetting it');
@@ -117,41 +95,30 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
         log,
         onCrash,
         spawnSlot: (dispatcher, index) =>
-          spawnProcessSlot(dispatcher, index, { runner, store, clock, log, live, logLimitBytes: config.logLimit, onCrash }),
+          spawnProcessSlot(dispatcher, index, {
+            runner,
+            store,
+            clock,
+            log,
+            live,
+            logLimitBytes: config.logLimit,
+            onCrash,
+            canWrite: () => lease.canWrite(),
+          }),
       }),
     jobDeps: {
       engine,
       timers,
       clock,
       log,
-      node: { nodeId, host, epoch: () => lease.currentEpoch },
+      node: { nodeId, host, epoch: () => lease.currentEpoch, canWrite: () => lease.canWrite() },
       scheduleOf: (spec) => compileSchedule(spec),
       snapshotEvery: options.snapshotEvery ?? 200,
       leaseTtlMs: lease.ttlMs,
     },
   });
 
-  lease.on('acquired', ({ validUntil }) => {
-    runner.fenceAt(new Date(validUntil));
-    dispatch(supervisor, { type: 'SetLeader', leader: true });
-  });
-  lease.on('renewed', ({ validUntil }) => runner.fenceAt(new Date(validUntil)));
-  lease.on('lost', () => {
-    dispatch(supervisor, { type: 'SetLeader', leader: false });
-    runner.fenceAt(new Date(clock.now())); // abort our runs now: another node may retry them
-  });
-
-  let watcher: JobsWatcher | undefined;
-  const ready = (async () => {
-    const known = await storedJobs(store);
-    dispatch(supervisor, { type: 'Adopt', jobIds: known.active });
-    watcher = watchJobsFolder(config.jobs, (diff) => dispatch(supervisor, { type: 'Config', change: toChange(diff) }), {
-      initial: known.specs,
-      onError: (error) => log.error({ err: error }, 'jobs folder watcher failed'),
-    });
-    await watcher.ready;
-  })();
-  await ready;
+  const leadership = new Leadership({ lease, supervisor, runner, follower, jobsDir: config.jobs, clock, log });
   await lease.start();
 
   async function command(jobId: string, cmd: JobCommand): Promise<CommandReply> {
@@ -163,8 +130,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
 
   let stopping: Promise<void> | undefined;
   async function stop(): Promise<void> {
-    await watcher?.close();
-    dispatch(supervisor, { type: 'SetLeader', leader: false });
+    await leadership.quiesce();
     await runner.shutdown('shutdown');
     // Let the slots report the aborted runs so their retries are recorded before the lease goes.
     const deadline = clock.now() + 10_000;
@@ -174,6 +140,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await lease.stop();
+    await follower.stop();
     timers.close();
     stopActor(system);
     if (!options.runner) await runner.close();
@@ -193,7 +160,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     lease,
     live,
     log,
-    ready,
+    leading: () => leadership.leading(),
     async trigger(jobId, by = 'api', runId = randomId()) {
       await command(jobId, { type: 'Trigger', runId, by, at: now() });
       return { runId };

@@ -74,6 +74,15 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
     return this.leading;
   }
 
+  /**
+   * True while this node leads and its lease is still valid by its own clock. Checked right before
+   * every write a leader makes, so a node that was paused past its lease writes nothing on waking,
+   * even before its renewal loop has noticed.
+   */
+  canWrite(): boolean {
+    return this.leading && this.clock.now() - this.renewSentAt < this.ttlMs;
+  }
+
   get currentEpoch(): number {
     return this.epoch;
   }

@@ -32,6 +32,8 @@ export interface RunLogWriterOptions {
   maxChunkBytes?: number;
   /** Seconds a run's log is kept (stream `maxAge`); 0 keeps it forever. @defaultValue 30 days */
   retentionSeconds?: number;
+  /** False when this node may not write (lost lease): output is then only passed to live followers. */
+  canWrite?: () => boolean;
 }
 
 export interface LogTotals {
@@ -120,6 +122,7 @@ export class RunLogWriter {
   }
 
   private async append(events: { id: string; type: string; data: unknown }[]): Promise<void> {
+    if (this.options.canWrite && !this.options.canWrite()) return;
     try {
       await this.options.store.append(this.stream, events, 'any');
       if (!this.metadataSet) {

@@ -55,6 +55,12 @@ export interface StorePersistenceOptions {
   snapshotsKept?: number;
   /** Metadata added to every persisted event (node id, leader epoch). */
   metadata?: () => EventMetadata;
+  /**
+   * State kept current in memory by a follower of the store (a warm standby). When it knows a key,
+   * recovery starts from it instead of the stored snapshot: only the events after its revision
+   * are read, however long the history.
+   */
+  warm?: (key: string) => { state: unknown; revision: bigint } | undefined;
 }
 
 export const snapshotStream = (key: string) => `snapshot-${key}`;
@@ -64,6 +70,7 @@ export class StorePersistenceEngine {
   private readonly snapshotVersion: number;
   private readonly snapshotsKept: number;
   private readonly metadata: () => EventMetadata;
+  private readonly warm?: StorePersistenceOptions['warm'];
 
   constructor(
     readonly store: EventStore,
@@ -72,6 +79,7 @@ export class StorePersistenceEngine {
     this.snapshotVersion = options.snapshotVersion ?? 1;
     this.snapshotsKept = options.snapshotsKept ?? 3;
     this.metadata = options.metadata ?? (() => ({}));
+    this.warm = options.warm;
   }
 
   /** The revision this engine last saw for `key`, `undefined` when the stream had no events. */
@@ -147,6 +155,11 @@ export class StorePersistenceEngine {
   }
 
   async latestSnapshot(key: string): Promise<PersistedSnapshotLike | undefined> {
+    const warm = this.warm?.(key);
+    if (warm) {
+      this.revisions.set(key, warm.revision);
+      return { data: warm.state, sequenceNumber: Number(warm.revision) + 1, key, createdAt: Date.now() };
+    }
     for await (const stored of this.store.readStream(snapshotStream(key), { direction: 'backwards', maxCount: 1 })) {
       const data = stored.data as Partial<SnapshotData>;
       if (data.version !== this.snapshotVersion || typeof data.revision !== 'string') return undefined;
