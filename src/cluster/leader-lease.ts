@@ -98,7 +98,8 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
     if (this.revision === undefined) {
       await this.options.store.setStreamMetadata(streams.leader, { maxCount: this.options.keep ?? 100 }).catch(() => {});
     }
-    this.timer = setInterval(() => void this.step(), Math.max(20, Math.floor(this.ttlMs / 6)));
+    // Followers check for expiry every tenth of the lease: it bounds how late a takeover can be.
+    this.timer = setInterval(() => void this.step(), Math.max(20, Math.floor(this.ttlMs / 10)));
     await this.step();
   }
 
