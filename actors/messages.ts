@@ -5,20 +5,11 @@ import type { JobCommand, RunResult } from '../src/domain/job-commands.js';
 import type { JobEvent } from '../src/domain/events.js';
 import type { JobState } from '../src/domain/job-state.js';
 import type { JobSpec } from '../src/domain/job-spec.js';
+import type { RunRequest } from '../src/runner/runner.js';
 import type { ActorRef } from './nact.js';
 
-/** What a process slot needs to execute one attempt. Mirrors the runner's `RunRequest`. */
-export interface RunOrder {
-  runId: string;
-  jobId: string;
-  attempt: number;
-  scheduledFor: string;
-  script: string;
-  cwd: string;
-  env: Record<string, string>;
-  timeoutMs: number;
-  graceMs: number;
-}
+/** What a process slot needs to execute one attempt: the runner's request but the node-wide log cap. */
+export type RunOrder = Omit<RunRequest, 'logLimitBytes'>;
 
 export type CommandReply = { ok: true; events: JobEvent[] } | { ok: false; code: string; message: string };
 

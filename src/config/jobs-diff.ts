@@ -3,7 +3,7 @@
  * that a typo could have broken: a job is only removed when its file, its folder or its entry
  * in a valid file is really gone.
  */
-import type { JobSpec } from '../domain/job-spec.js';
+import { changedFields, type JobSpec } from '../domain/job-spec.js';
 import type { Rejection } from './job-file.js';
 import type { FileScan, JobsFolderScan } from './scanner.js';
 
@@ -31,11 +31,6 @@ export function isEmptyDiff(diff: JobsDiff): boolean {
   return diff.registered.length + diff.updated.length + diff.removed.length + diff.rejected.length === 0;
 }
 
-/** The `JobSpec` fields whose values differ. */
-export function changedFields(before: JobSpec, after: JobSpec): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)] as (keyof JobSpec)[]);
-  return [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
-}
 
 function removalReason(old: JobSpec, scan: JobsFolderScan, fileScan: FileScan | undefined): string {
   if (scan.folderProblem !== undefined) return scan.folderProblem;

@@ -15,7 +15,7 @@ import type {
 } from './events.js';
 import { retryRunId, tickRunId } from './ids.js';
 import type { JobCommand, RunResult } from './job-commands.js';
-import type { JobSpec } from './job-spec.js';
+import { changedFields, type JobSpec } from './job-spec.js';
 import { activeRunIds, type JobState, type OpenRun } from './job-state.js';
 import { retryDelayMs } from './retry-policy.js';
 import type { Schedule } from './schedule.js';
@@ -24,30 +24,6 @@ import { planTicks } from './tick-plan.js';
 export interface DecideContext {
   /** The compiled schedule of a spec (pure: same spec, same fire times). */
   scheduleOf(spec: JobSpec): Schedule;
-}
-
-/** Fields whose change is worth a `JobUpdated`, in a stable order. */
-const SPEC_FIELDS: (keyof JobSpec)[] = [
-  'script',
-  'schedule',
-  'timezone',
-  'cronDialect',
-  'timeout',
-  'retries',
-  'retryDelay',
-  'grace',
-  'overlap',
-  'catchUp',
-  'catchUpLimit',
-  'maintainers',
-  'env',
-  'enabled',
-  'dir',
-  'file',
-];
-
-export function changedFields(before: JobSpec, after: JobSpec): string[] {
-  return SPEC_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
 }
 
 function requireRegistered(state: JobState): JobSpec {

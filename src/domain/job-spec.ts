@@ -51,3 +51,9 @@ export const JOB_DEFAULTS = {
   cronDialect: 'croner',
   enabled: true,
 } as const satisfies Partial<JobSpec>;
+
+/** The fields whose values differ between two definitions of a job, in alphabetical order. */
+export function changedFields(before: JobSpec, after: JobSpec): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)] as (keyof JobSpec)[]);
+  return [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).sort();
+}

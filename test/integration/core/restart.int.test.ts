@@ -10,6 +10,7 @@ import type { JobEvent, RunMissed, RunScheduled, RunStarted } from '../../../src
 import type { EventStore, StoredEvent } from '../../../src/store/event-store.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { eventually } from '../../support/eventually.js';
+import { alive } from '../../support/processes.js';
 import { job, writeJobPackage } from '../../support/job-packages.js';
 import { startNodeProcess, type NodeProcess } from '../../support/node-process.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -25,14 +26,6 @@ async function events(store: EventStore, stream: string): Promise<StoredEvent[]>
   return list;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('restarting a node', () => {
   it('rebuilds state by replay, spawns nothing while replaying, and settles the run that was in flight', async () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobEvent, RunScheduled } from '../../../src/domain/events.js';
 import { eventually } from '../../support/eventually.js';
+import { alive } from '../../support/processes.js';
 import { job, writeJobPackage } from '../../support/job-packages.js';
 import { jobEvents, runLog, startTestNode, type TestNode } from '../../support/test-node.js';
 
@@ -39,15 +40,6 @@ async function finished(jobId: string, runId: string): Promise<JobEvent[]> {
   }, { timeout: 30_000, message: `the end of run ${runId}` });
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 describe('run outcomes', () => {
   it('a failing job is retried with its attempts, then recorded as failed with its stderr', async () => {
@@ -121,8 +113,8 @@ describe('run outcomes', () => {
     const signalled = events.filter((e) => e.type === 'RunSignalled').map((e) => Date.parse((e.data as { at: string }).at));
     expect(signalled[1]! - signalled[0]!).toBeGreaterThanOrEqual(750); // the grace, give or take the clock
     const [own, grandchild] = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
-    expect(groupAlive(own!)).toBe(false);
-    expect(groupAlive(grandchild!)).toBe(false);
+    expect(alive(own!)).toBe(false);
+    expect(alive(grandchild!)).toBe(false);
   });
 
   it('aborting a running job sends the ladder and records who aborted it, with no retry', async () => {

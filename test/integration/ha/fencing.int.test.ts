@@ -11,6 +11,7 @@ import { openKurrentDbStore } from '../../../src/store/kurrentdb/kurrentdb-event
 import { openStore } from '../../../src/store/open-store.js';
 import { Cluster } from '../../support/cluster.js';
 import { eventually } from '../../support/eventually.js';
+import { alive } from '../../support/processes.js';
 import { checkHistory } from '../../support/history-checks.js';
 import { job, writeJobPackage, writeTimecloud } from '../../support/job-packages.js';
 import { startKurrentDbFixture } from '../../support/kurrentdb-fixture/index.js';
@@ -27,14 +28,6 @@ async function trail(store: EventStore): Promise<StoredEvent[]> {
   return events;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const JOBS = [
   job('tick', { schedule: '* * * * * *', script: 'sleep 0.2', timeout: 10_000, grace: 300 }),
