@@ -54,7 +54,7 @@ describe('diffScan', () => {
     const changedB = spec('pkg', 'b', { schedule: '0 0 * * * *', timeout: 5 });
     const c = spec('pkg', 'c');
     const { diff, jobs } = diffScan(state(a, b), scan(file('pkg', [a, changedB, c])), new Set());
-    expect(diff).toEqual({ registered: [c], updated: [{ spec: changedB, changed: ['timeout', 'schedule'] }], removed: [], rejected: [] });
+    expect(diff).toEqual({ registered: [c], updated: [{ spec: changedB, changed: ['schedule', 'timeout'] }], removed: [], rejected: [] });
     expect([...jobs.values()]).toEqual([a, changedB, c]);
   });
 
