@@ -62,7 +62,10 @@ export class SqliteStore implements SqliteEventStore {
     this.description = `sqlite:${parts.file}`;
     this.poller = new ChangePoller(
       () => parts.reader.dataVersion(),
-      parts.options.changePollIntervalMs,
+      {
+        intervalMs: parts.options.changePollIntervalMs,
+        watchFile: parts.options.changeDetection === 'watch' ? parts.file : undefined,
+      },
       (error) => parts.options.onBackgroundError(this.storeError('polling for changes failed', error)),
     );
     // Subscribers in this process wake as soon as a batch commits, without waiting for a poll.

@@ -3,6 +3,8 @@ import type { OpResult, WriteOp } from './write-ops.js';
 
 export interface WriterWorkerData {
   file: string;
+  /** Most events the thread merges into one transaction. */
+  maxBatchEvents: number;
 }
 
 export type WriterRequest = { kind: 'commit'; id: number; ops: readonly WriteOp[] } | { kind: 'close' };
@@ -10,4 +12,4 @@ export type WriterRequest = { kind: 'commit'; id: number; ops: readonly WriteOp[
 export type WriterReply =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
-  | { kind: 'committed'; id: number; results: OpResult[] };
+  | { kind: 'committed'; batches: { id: number; results: OpResult[] }[] };
