@@ -15,8 +15,11 @@ export interface WriterProcess {
 }
 
 export function startWriter(file: string, writer: SqliteWriterMode, args: string[]): WriterProcess {
-  const script = fileURLToPath(new URL('./writer.child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, file, writer, ...args], {
+  // From sources (node --import tsx) the child is TypeScript too; built, it is dist's .js.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(fromSource ? './writer.child.ts' : './writer.child.js', import.meta.url));
+  const loader = fromSource ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, script, file, writer, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();

@@ -59,8 +59,16 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
         this.cursor = this.source.key(event);
         return { done: false, value: event };
       }
-      const since = this.poller.current();
-      const page = this.source.pageAfter(this.cursor);
+      let since: number;
+      let page: StoredEvent[];
+      try {
+        since = this.poller.current();
+        page = this.source.pageAfter(this.cursor);
+      } catch (error) {
+        // A failed read ends the subscription; the consumer's loop sees the error.
+        await this.close(error as Error);
+        throw error;
+      }
       if (page.length > 0) {
         this.buffer = page;
         continue;
@@ -75,12 +83,15 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
     return { done: true, value: undefined };
   }
 
-  close(): Promise<void> {
+  /** Ends the subscription; `reason`, when it failed, also rejects a pending `caughtUp`. */
+  close(reason?: Error): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.buffer = [];
     this.abort.abort();
-    if (!this.isCaughtUp) this.rejectCaughtUp(new UnavailableError('the subscription was closed before it caught up'));
+    if (!this.isCaughtUp) {
+      this.rejectCaughtUp(reason ?? new UnavailableError('the subscription was closed before it caught up'));
+    }
     this.onClose(this);
     return Promise.resolve();
   }

@@ -141,6 +141,30 @@ describe('scavenge', () => {
   });
 });
 
+describe('stream metadata and subscriptions', () => {
+  it('applies to the catch-up of a stream subscription as to reads', async () => {
+    const store = await openSqliteStore(fileFor('subscription-metadata'), { scavengeIntervalMs: 0 });
+    try {
+      const stream = `test-${randomUUID()}`;
+      await store.append(stream, Array.from({ length: 5 }, (_, n) => ({ type: 'N', data: { n } })));
+      await store.setStreamMetadata(stream, { maxCount: 2 });
+      const subscription = store.subscribeToStream(stream);
+      const received: bigint[] = [];
+      const consuming = (async () => {
+        for await (const event of subscription) received.push(event.revision);
+      })();
+      await subscription.caughtUp;
+      expect(received).toEqual([3n, 4n]);
+      await store.append(stream, [{ type: 'N', data: { n: 5 } }]);
+      await eventually(() => expect(received).toEqual([3n, 4n, 5n]));
+      await subscription.close();
+      await consuming;
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('another connection holding the write lock', () => {
   it('makes an append wait, and fail with UnavailableError after busy_timeout', async () => {
     const file = fileFor('locked');
