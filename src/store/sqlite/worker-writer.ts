@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../../errors.js';
+import { packOps, unpackResults } from './wire.js';
 import type { OpResult, WriteOp } from './write-ops.js';
 import type { Writer } from './writer.js';
 import type { WriterReply, WriterRequest, WriterWorkerData } from './writer-protocol.js';
@@ -40,7 +41,7 @@ export class WorkerWriter implements Writer {
       for (const { id, results } of reply.batches) {
         const waiter = this.pending.get(id);
         this.pending.delete(id);
-        waiter?.resolve(results);
+        waiter?.resolve(unpackResults(results));
       }
       if (this.pending.size === 0) worker.unref();
     });
@@ -77,7 +78,7 @@ export class WorkerWriter implements Writer {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.post({ kind: 'commit', id, ops });
+      this.post({ kind: 'commit', id, ops: packOps(ops) });
     });
   }
 

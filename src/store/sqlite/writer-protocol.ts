@@ -1,5 +1,5 @@
 /** Messages between `WorkerWriter` and its worker thread (`writer.worker.ts`). */
-import type { OpResult, WriteOp } from './write-ops.js';
+import type { Wire } from './wire.js';
 
 export interface WriterWorkerData {
   file: string;
@@ -7,9 +7,10 @@ export interface WriterWorkerData {
   maxBatchEvents: number;
 }
 
-export type WriterRequest = { kind: 'commit'; id: number; ops: readonly WriteOp[] } | { kind: 'close' };
+/** `ops` and `results` use the flat encoding of `wire.ts`. */
+export type WriterRequest = { kind: 'commit'; id: number; ops: Wire } | { kind: 'close' };
 
 export type WriterReply =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
-  | { kind: 'committed'; batches: { id: number; results: OpResult[] }[] };
+  | { kind: 'committed'; batches: { id: number; results: Wire }[] };

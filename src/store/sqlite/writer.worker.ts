@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchCommitter } from './commit-batch.js';
 import { openConnection } from './connection.js';
+import { packResults, unpackOps } from './wire.js';
 import type { WriteOp } from './write-ops.js';
 import type { WriterReply, WriterRequest, WriterWorkerData } from './writer-protocol.js';
 
@@ -15,7 +16,10 @@ if (!port) throw new Error('writer.worker.ts must run as a worker thread');
 const { file, maxBatchEvents } = workerData as WriterWorkerData;
 const reply = (message: WriterReply): void => port.postMessage(message);
 
-type CommitRequest = Extract<WriterRequest, { kind: 'commit' }>;
+interface CommitRequest {
+  id: number;
+  ops: WriteOp[];
+}
 
 function weight(ops: readonly WriteOp[]): number {
   return ops.reduce((sum, op) => sum + (op.kind === 'append' ? op.events.length : 1), 0);
@@ -43,7 +47,7 @@ try {
     const batches = requests.map((request) => {
       const slice = results.slice(offset, offset + request.ops.length);
       offset += request.ops.length;
-      return { id: request.id, results: slice };
+      return { id: request.id, results: packResults(slice) };
     });
     reply({ kind: 'committed', batches });
     if (queue.length > 0) schedule();
@@ -57,7 +61,7 @@ try {
 
   port.on('message', (request: WriterRequest) => {
     if (request.kind === 'commit') {
-      queue.push(request);
+      queue.push({ id: request.id, ops: unpackOps(request.ops) });
       schedule();
     } else {
       if (queue.length > 0) commitQueued();
