@@ -40,6 +40,7 @@ export interface SqliteEventStore extends EventStore {
   scavenge(): Promise<number>;
 }
 
+/** What `openSqliteStore` has opened and checked, handed to the store. */
 export interface SqliteEventStoreParts {
   file: string;
   readDb: Database.Database;
@@ -48,6 +49,7 @@ export interface SqliteEventStoreParts {
   options: ResolvedSqliteStoreOptions;
 }
 
+/** The store itself; create it with `openSqliteStore`. */
 export class SqliteStore implements SqliteEventStore {
   readonly description: string;
   readonly file: string;
@@ -249,7 +251,7 @@ export class SqliteStore implements SqliteEventStore {
     if (this.closing) throw new StoreError(`event store "${this.file}" is closed`);
   }
 
-  /** Runs a read, turning "the connection is closed" into a `StoreError` naming the file. */
+  /** Runs a read on the read connection, or throws a `StoreError` naming the file once closed. */
   private whileOpen<T>(read: () => T): T {
     this.checkOpen();
     return read();
