@@ -62,6 +62,9 @@ describe('a batch of appends in one transaction', () => {
       expect(results[2]).toEqual({ ok: true, nextRevision: 0n, position: 3n });
       expect(results[3]).toEqual(results[0]);
       expect(results[4]).toMatchObject({ ok: false, failure: { kind: 'conflict' } });
+      const conflict = (results[4] as { failure: { message: string } }).failure.message;
+      expect(conflict).toContain(`${first[0]?.id} (stored in "s-1" at revision 0)`);
+      expect(conflict).toContain('append to "s-2"');
       const rows = db.prepare('SELECT stream, revision, type FROM events ORDER BY position').all();
       expect(rows).toEqual([
         { stream: 's-1', revision: 0, type: 'A' },
