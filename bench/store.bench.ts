@@ -100,7 +100,7 @@ async function crossProcessLatency(
   changeDetection: ChangeDetection,
   count: number,
   intervalMs: number,
-): Promise<{ latencies: number[]; appendMs: number[] }> {
+): Promise<{ latencies: number[]; appendMs: number[]; afterAck: number[] }> {
   const file = freshFile();
   const store = await openSqliteStore(file, { scavengeIntervalMs: 0, changeDetection });
   const stream = `latency-${randomUUID()}`;
@@ -108,8 +108,9 @@ async function crossProcessLatency(
   const subscription = store.subscribeToStream(stream);
   const consuming = (async () => {
     for await (const event of subscription as AsyncIterable<StoredEvent>) {
-      latencies.push(wallClock() - (event.data as { sentAt: number }).sentAt);
-      if (latencies.length === count) break;
+      // Indexed by n: the writer reports its append times in the same order.
+      latencies[(event.data as { n: number }).n] = wallClock() - (event.data as { sentAt: number }).sentAt;
+      if (event.revision === BigInt(count - 1)) break;
     }
   })();
   await subscription.caughtUp;
@@ -119,7 +120,10 @@ async function crossProcessLatency(
   const { appendMs } = (await child.result) as { appendMs: number[] };
   await consuming;
   await store.close();
-  return { latencies, appendMs };
+  // What the change detection adds once the writer's append has resolved (can be below 0:
+  // the subscriber may see the commit before the writer's own loop has handled its reply).
+  const afterAck = latencies.map((latency, n) => latency - (appendMs[n] ?? 0));
+  return { latencies, appendMs, afterAck };
 }
 
 /** CPU spent by this process while a subscription waits and nothing is written. */
@@ -185,18 +189,23 @@ for (const writer of ['worker', 'inline'] as const) {
   line('    fire lag p99 in each writer process', two.lagP99.map((lag) => `${fmt(lag, 2)} ms`).join(', '));
 }
 
-const p99ByDetection: Partial<Record<ChangeDetection, number>> = {};
+const p99ByDetection: Partial<Record<ChangeDetection, { total: number; afterAck: number }>> = {};
 for (const changeDetection of ['watch', 'poll'] as const) {
   console.log(`\ncross-process subscription, changeDetection: ${changeDetection}`);
   const busy = await crossProcessLatency(changeDetection, 1000, 2);
-  p99ByDetection[changeDetection] = percentile(busy.latencies, 0.99);
+  p99ByDetection[changeDetection] = {
+    total: percentile(busy.latencies, 0.99),
+    afterAck: percentile(busy.afterAck, 0.99),
+  };
   const ms = (values: number[]): string =>
     `${fmt(percentile(values, 0.5), 2)} / ${fmt(percentile(values, 0.99), 2)} / ${fmt(percentile(values, 1), 2)} ms`;
   line('  one append every 2 ms: append call → delivered, p50 / p99 / max', ms(busy.latencies));
   line('    of which the append itself (commit + fsync), p50 / p99 / max', ms(busy.appendMs));
+  line('    delivered after the append resolved, p50 / p99 / max', ms(busy.afterAck));
   const sparse = await crossProcessLatency(changeDetection, 40, 250);
   line('  one append every 250 ms: append call → delivered, p50 / p99 / max', ms(sparse.latencies));
   line('    of which the append itself (commit + fsync), p50 / p99 / max', ms(sparse.appendMs));
+  line('    delivered after the append resolved, p50 / p99 / max', ms(sparse.afterAck));
   const cpu = await idlePollingCpu(changeDetection);
   line('  CPU of an idle process, without / with a waiting subscription', `${fmt(cpu.without, 2)} % / ${fmt(cpu.withSubscription, 2)} %`);
 }
@@ -204,6 +213,9 @@ for (const changeDetection of ['watch', 'poll'] as const) {
 console.log('\ntargets (printed, not asserted)');
 const ratio = median(rounds.worker) / raw;
 line('  group commit ≥ 50 % of raw batched (worker writer)', `${fmt(ratio * 100, 1)} % ${ratio >= 0.5 ? 'MET' : 'MISSED'}`);
-const p99 = p99ByDetection.watch ?? Number.NaN;
-line('  cross-process subscription p99 ≤ 10 ms (default: watch)', `${fmt(p99, 2)} ms ${p99 <= 10 ? 'MET' : 'MISSED'}`);
+const p99 = p99ByDetection.watch ?? { total: Number.NaN, afterAck: Number.NaN };
+line(
+  '  cross-process subscription p99 ≤ 10 ms (default: watch; append call → delivered)',
+  `${fmt(p99.total, 2)} ms ${p99.total <= 10 ? 'MET' : 'MISSED'} (after the append resolved: ${fmt(p99.afterAck, 2)} ms)`,
+);
 await rm(dir, { recursive: true, force: true });
