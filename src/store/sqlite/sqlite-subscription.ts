@@ -20,6 +20,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
   private rejectCaughtUp!: (error: Error) => void;
   private isCaughtUp = false;
   private buffer: StoredEvent[] = [];
+  private nextInBuffer = 0;
   private closed = false;
   private iterated = false;
   private readonly abort = new AbortController();
@@ -54,8 +55,9 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       if (this.closed) return { done: true, value: undefined };
       // The consumer asks for more only after its loop body has handled the previous event.
       if (this.cursor >= this.head) this.markCaughtUp();
-      const event = this.buffer.shift();
+      const event = this.buffer[this.nextInBuffer];
       if (event) {
+        this.nextInBuffer += 1;
         this.cursor = this.source.key(event);
         return { done: false, value: event };
       }
@@ -71,6 +73,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       }
       if (page.length > 0) {
         this.buffer = page;
+        this.nextInBuffer = 0;
         continue;
       }
       this.markCaughtUp();
