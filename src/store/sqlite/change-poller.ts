@@ -1,17 +1,42 @@
 /**
  * Wakes waiting subscriptions when the file changes. Commits of this store wake them
- * directly (`wakeAll`); commits of other processes are noticed by polling
- * `PRAGMA data_version`, which costs a few microseconds and runs only while at least one
- * subscription is waiting for live events.
+ * directly (`wakeAll`); commits of other processes are noticed through `PRAGMA data_version`
+ * (a few microseconds), checked only while at least one subscription is waiting:
+ *
+ * - `poll`: every `intervalMs`.
+ * - `watch`: the folder is watched (inotify and the like) for writes to the `-wal` file. A
+ *   write comes just before its commit is visible, so each one starts a short burst of polls
+ *   every `intervalMs`; between bursts a slow safety poll (`idleIntervalMs`) covers anything
+ *   the watch misses. Idle, this costs nearly nothing instead of a poll every few ms. If the
+ *   folder cannot be watched, it polls as `poll` does.
  */
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
 interface Waiter {
   since: number;
   resolve: () => void;
 }
 
+export interface ChangePollerOptions {
+  /** Poll period while polling fast, in ms. */
+  intervalMs: number;
+  /** Watch this database file's `-wal` for writes; poll only around them. */
+  watchFile?: string;
+  /** Safety poll period between bursts when watching, in ms. @defaultValue 100 */
+  idleIntervalMs?: number;
+  /** How long a burst of fast polls lasts after a write was seen, in ms. @defaultValue 200 */
+  burstMs?: number;
+}
+
 export class ChangePoller {
   private readonly waiters = new Set<Waiter>();
   private timer: NodeJS.Timeout | undefined;
+  private timerIsFast = false;
+  private watcher: FSWatcher | undefined;
+  private watching: boolean;
+  private burstUntil = 0;
   private closed = false;
 
   /**
@@ -21,9 +46,11 @@ export class ChangePoller {
    */
   constructor(
     private readonly version: () => number,
-    private readonly intervalMs: number,
+    private readonly options: ChangePollerOptions,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.watching = options.watchFile !== undefined;
+  }
 
   /** The version to pass to `wait`; take it before the read whose emptiness makes you wait. */
   current(): number {
@@ -48,7 +75,8 @@ export class ChangePoller {
       };
       signal.addEventListener('abort', waiter.resolve, { once: true });
       this.waiters.add(waiter);
-      this.timer ??= setInterval(() => this.poll(), this.intervalMs);
+      this.startWatching();
+      this.schedule();
     });
   }
 
@@ -59,7 +87,56 @@ export class ChangePoller {
 
   close(): void {
     this.closed = true;
+    this.watcher?.close();
+    this.watcher = undefined;
     this.wakeAll();
+  }
+
+  private fast(): boolean {
+    return !this.watching || performance.now() < this.burstUntil;
+  }
+
+  private schedule(): void {
+    if (this.waiters.size === 0 || this.closed) return;
+    const fast = this.fast();
+    if (this.timer && (this.timerIsFast || !fast)) return;
+    clearTimeout(this.timer);
+    this.timerIsFast = fast;
+    const { intervalMs, idleIntervalMs = 100 } = this.options;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.poll();
+        this.schedule();
+      },
+      fast ? intervalMs : idleIntervalMs,
+    );
+  }
+
+  private startWatching(): void {
+    const file = this.options.watchFile;
+    if (!this.watching || this.watcher || file === undefined) return;
+    const wal = `${basename(file)}-wal`;
+    try {
+      // The folder, not the file: the -wal file is deleted and created again over time.
+      this.watcher = watch(dirname(file), { persistent: false }, (_event, name) => {
+        if (name !== wal || this.waiters.size === 0) return;
+        this.burstUntil = performance.now() + (this.options.burstMs ?? 200);
+        this.poll();
+        this.schedule();
+      });
+      this.watcher.on('error', () => this.stopWatching());
+    } catch {
+      this.stopWatching();
+    }
+  }
+
+  /** The watch failed: poll fast from now on. */
+  private stopWatching(): void {
+    this.watching = false;
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.schedule();
   }
 
   private changedSince(since: number): boolean {
@@ -85,7 +162,7 @@ export class ChangePoller {
 
   private stopWhenIdle(): void {
     if (this.waiters.size > 0 || !this.timer) return;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
   }
 }

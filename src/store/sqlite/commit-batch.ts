@@ -1,7 +1,9 @@
 /**
- * Applies a batch of write ops in one `BEGIN IMMEDIATE` transaction (one fsync). Each op
- * runs in its own savepoint, so one append's conflict rolls back that append only and the
- * others still commit. Runs wherever the write connection lives (worker or caller thread).
+ * Applies a batch of write ops in one `BEGIN IMMEDIATE` transaction (one fsync). Each append
+ * is checked on its own: a wrong expected revision or a clashing event id fails that append
+ * only, before or without leaving any row, and the others still commit. Any other error
+ * (I/O, a full disk, a broken invariant) fails the whole batch. Runs wherever the write
+ * connection lives (worker or caller thread).
  */
 import type Database from 'better-sqlite3';
 import { WrongExpectedVersion } from '../../errors.js';
@@ -32,8 +34,7 @@ export class BatchCommitter {
   private readonly limitedStreams;
   private readonly deleteBeforeRevision;
   private readonly deleteOlderThan;
-  private readonly insertEvents;
-  private readonly applyInSavepoint;
+  private readonly insertInSavepoint;
   private readonly applyAll;
 
   constructor(private readonly db: Database.Database) {
@@ -64,18 +65,11 @@ export class BatchCommitter {
       `DELETE FROM events WHERE position IN
          (SELECT position FROM events WHERE stream = ? AND created < ? ORDER BY revision LIMIT ?)`,
     );
-    // better-sqlite3 turns a transaction inside a transaction into a savepoint: a throw
-    // rolls back that op (or that op's inserts) only.
-    this.insertEvents = db.transaction((op: AppendOp, first: bigint, now: number) => this.insertRows(op, first, now));
-    this.applyInSavepoint = db.transaction((op: WriteOp, now: number): OpResult => this.apply(op, now));
+    // better-sqlite3 turns a transaction inside a transaction into a savepoint: when one
+    // event of a multi-event append clashes, the rows inserted before it are rolled back.
+    this.insertInSavepoint = db.transaction((op: AppendOp, first: bigint, now: number) => this.insertRows(op, first, now));
     this.applyAll = db.transaction((ops: readonly WriteOp[], now: number): OpResult[] =>
-      ops.map((op) => {
-        try {
-          return this.applyInSavepoint(op, now);
-        } catch (error) {
-          return { ok: false, failure: encodeFailure(error) };
-        }
-      }),
+      ops.map((op) => this.apply(op, now)),
     );
   }
 
@@ -104,21 +98,17 @@ export class BatchCommitter {
     const stored = this.lastRevision.get(op.stream);
     const actual = stored === null || stored === undefined ? undefined : BigInt(stored);
     if (!matches(op.expected, actual)) {
-      const original = this.idempotentResult(op);
-      if (original) return original;
-      throw new WrongExpectedVersion(op.stream, op.expected, actual);
+      return this.idempotentResult(op) ?? fail(new WrongExpectedVersion(op.stream, op.expected, actual));
     }
     const first = actual === undefined ? 0n : actual + 1n;
     let position: bigint;
     try {
-      position = this.insertEvents(op, first, now);
+      // A single INSERT that fails leaves nothing behind (statement atomicity): no savepoint.
+      position = op.events.length === 1 ? this.insertRows(op, first, now) : this.insertInSavepoint(op, first, now);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
-      // An event id is stored already (the inserts above are rolled back by now): a retry of
-      // an earlier append, or a real conflict.
-      const original = this.idempotentResult(op);
-      if (original) return original;
-      throw this.idConflict(op);
+      if (!isEventIdClash(error)) throw error;
+      // A retry of an earlier append, or a real conflict; no row of this append is left.
+      return this.idempotentResult(op) ?? fail(this.idConflict(op));
     }
     const last = first + BigInt(op.events.length) - 1n;
     this.saveRevision.run(op.stream, last);
@@ -187,6 +177,16 @@ export class BatchCommitter {
     }
     return { ok: true, deleted };
   }
+}
+
+function fail(error: Error): OpResult {
+  return { ok: false, failure: encodeFailure(error) };
+}
+
+/** The `UNIQUE(event_id)` constraint, not the `UNIQUE(stream, revision)` backstop. */
+function isEventIdClash(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('events.event_id');
 }
 
 function matches(expected: ExpectedRevision, actual: bigint | undefined): boolean {

@@ -1,7 +1,8 @@
 /**
- * Group commit: ops submitted while a commit is running wait in a queue and are committed
- * together by the next one, so many small appends share one transaction and one fsync.
- * Each op still gets its own result (the writer applies each in its own savepoint).
+ * Group commit: ops submitted in the same turn of the event loop, or while the writer has
+ * as many commits outstanding as it takes (`Writer.maxInFlight`), wait in a queue and go to
+ * the writer together, so many small appends share one transaction and one fsync. Each op
+ * still gets its own result (the writer applies each in its own savepoint).
  */
 import type { OpResult, WriteOp } from './write-ops.js';
 import type { Writer } from './writer.js';
@@ -17,7 +18,7 @@ function weight(op: WriteOp): number {
 
 export class GroupCommitter {
   private queue: Queued[] = [];
-  private running = false;
+  private inFlight = 0;
   private scheduled = false;
   private idle: (() => void)[] = [];
 
@@ -40,12 +41,12 @@ export class GroupCommitter {
 
   /** Resolves once every op submitted so far has been committed (or has failed). */
   drain(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private schedule(): void {
-    if (this.running || this.scheduled) return;
+    if (this.scheduled || this.inFlight >= this.writer.maxInFlight) return;
     this.scheduled = true;
     // setImmediate, not a microtask: callers whose appends were just acknowledged append
     // again from their continuations, and those should join this batch.
@@ -68,8 +69,8 @@ export class GroupCommitter {
   }
 
   private async flush(): Promise<void> {
-    if (this.running || this.queue.length === 0) return;
-    this.running = true;
+    if (this.queue.length === 0 || this.inFlight >= this.writer.maxInFlight) return;
+    this.inFlight += 1;
     const batch = this.takeBatch();
     let results: OpResult[];
     try {
@@ -78,12 +79,12 @@ export class GroupCommitter {
       const message = error instanceof Error ? error.message : String(error);
       results = batch.map(() => ({ ok: false, failure: { kind: 'store', message } }));
     }
-    this.running = false;
+    this.inFlight -= 1;
     batch.forEach((entry, index) => entry.resolve(results[index] as OpResult));
     if (results.some((result) => result.ok)) this.onCommitted();
     if (this.queue.length > 0) {
       this.schedule();
-    } else {
+    } else if (this.inFlight === 0) {
       for (const resolve of this.idle.splice(0)) resolve();
     }
   }

@@ -28,7 +28,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   try {
     ensureSchema(readDb, path);
     const reader = new EventReader(readDb, path);
-    writer = resolved.writer === 'worker' ? await WorkerWriter.start(path) : new InlineWriter(path);
+    writer = resolved.writer === 'worker' ? await WorkerWriter.start(path, resolved.maxBatchEvents) : new InlineWriter(path);
     return new SqliteStore({ file: path, readDb, reader, writer, options: resolved });
   } catch (error) {
     await writer?.close();

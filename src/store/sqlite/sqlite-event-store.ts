@@ -20,7 +20,7 @@ import type {
 } from '../event-store.js';
 import { ChangePoller } from './change-poller.js';
 import { checkExpected, checkStreamName, encodeEvents } from './encode-event.js';
-import type { EventReader } from './event-reader.js';
+import type { EventReader, StreamState } from './event-reader.js';
 import { GroupCommitter } from './group-commit.js';
 import { checkDirection, checkFilter, checkFrom, checkLimit, checkMaxCount } from './read-options.js';
 import type { ResolvedSqliteStoreOptions } from './sqlite-store-options.js';
@@ -40,6 +40,7 @@ export interface SqliteEventStore extends EventStore {
   scavenge(): Promise<number>;
 }
 
+/** What `openSqliteStore` has opened and checked, handed to the store. */
 export interface SqliteEventStoreParts {
   file: string;
   readDb: Database.Database;
@@ -48,6 +49,7 @@ export interface SqliteEventStoreParts {
   options: ResolvedSqliteStoreOptions;
 }
 
+/** The store itself; create it with `openSqliteStore`. */
 export class SqliteStore implements SqliteEventStore {
   readonly description: string;
   readonly file: string;
@@ -62,14 +64,19 @@ export class SqliteStore implements SqliteEventStore {
     this.description = `sqlite:${parts.file}`;
     this.poller = new ChangePoller(
       () => parts.reader.dataVersion(),
-      parts.options.changePollIntervalMs,
+      {
+        intervalMs: parts.options.changePollIntervalMs,
+        watchFile: parts.options.changeDetection === 'watch' ? parts.file : undefined,
+      },
       (error) => parts.options.onBackgroundError(this.storeError('polling for changes failed', error)),
     );
     // Subscribers in this process wake as soon as a batch commits, without waiting for a poll.
     this.committer = new GroupCommitter(parts.writer, parts.options.maxBatchEvents, () => this.poller.wakeAll());
     if (parts.options.scavengeIntervalMs > 0) {
       this.scavengeTimer = setInterval(() => {
-        this.scavenge().catch((error: unknown) => parts.options.onBackgroundError(this.storeError('scavenge failed', error)));
+        this.scavenge().catch((error: unknown) => {
+          if (!this.closing) parts.options.onBackgroundError(this.storeError('scavenge failed', error));
+        });
       }, parts.options.scavengeIntervalMs).unref();
     }
   }
@@ -130,8 +137,11 @@ export class SqliteStore implements SqliteEventStore {
     return this.track(
       new SqliteSubscription(
         {
+          // Stream metadata applies to the catch-up as to any stream read.
           pageAfter: (after) =>
-            this.whileOpen(() => reader.streamPage(stream, 'forwards', after + 1n, config.readPageSize)),
+            this.whileOpen(() =>
+              reader.streamPage(stream, 'forwards', after + 1n, config.readPageSize, visible(reader.streamState(stream))),
+            ),
           key: (event) => event.revision,
         },
         this.poller,
@@ -192,9 +202,7 @@ export class SqliteStore implements SqliteEventStore {
     const { reader, options } = this.parts;
     const state = this.whileOpen(() => reader.streamState(stream));
     if (state.last === undefined) return;
-    const { maxCount: keep, maxAge } = state.metadata;
-    const minRevision = keep === undefined ? 0n : state.last - BigInt(keep) + 1n;
-    const bounds = { minRevision, minCreated: maxAge === undefined ? undefined : Date.now() - maxAge * 1000 };
+    const bounds = visible(state);
     let next = from === 'start' ? 0n : from === 'end' ? (forwards ? state.last + 1n : state.last) : from;
     let left = maxCount;
     while (left > 0 && next >= 0n) {
@@ -243,7 +251,7 @@ export class SqliteStore implements SqliteEventStore {
     if (this.closing) throw new StoreError(`event store "${this.file}" is closed`);
   }
 
-  /** Runs a read, turning "the connection is closed" into a `StoreError` naming the file. */
+  /** Runs a read on the read connection, or throws a `StoreError` naming the file once closed. */
   private whileOpen<T>(read: () => T): T {
     this.checkOpen();
     return read();
@@ -252,4 +260,11 @@ export class SqliteStore implements SqliteEventStore {
   private storeError(what: string, cause: unknown): StoreError {
     return new StoreError(`event store "${this.file}": ${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
   }
+}
+
+/** The revisions and ages that the stream's metadata leaves visible to reads, as of now. */
+function visible(state: StreamState): { minRevision: bigint; minCreated?: number } {
+  const { maxCount, maxAge } = state.metadata;
+  const minRevision = maxCount === undefined || state.last === undefined ? 0n : state.last - BigInt(maxCount) + 1n;
+  return { minRevision, minCreated: maxAge === undefined ? undefined : Date.now() - maxAge * 1000 };
 }

@@ -27,9 +27,18 @@ export interface SqliteStoreOptions {
    */
   readPageSize?: number;
   /**
-   * How often, in milliseconds, `PRAGMA data_version` is polled for commits of other
-   * processes. Polling runs only while a subscription is waiting for live events.
-   * @defaultValue 2
+   * How commits of other processes are noticed while a subscription waits for live events:
+   * `poll` checks `PRAGMA data_version` every `changePollIntervalMs`; `watch` watches the
+   * folder for writes to the WAL and polls only around them (plus a slow safety poll), so
+   * an idle process does not wake every few milliseconds. `watch` falls back to `poll`
+   * where the folder cannot be watched.
+   * @defaultValue 'watch'
+   */
+  changeDetection?: 'watch' | 'poll';
+  /**
+   * Period, in milliseconds, of the `PRAGMA data_version` polls (all the time with `poll`,
+   * in bursts around WAL writes with `watch`).
+   * @defaultValue 1
    */
   changePollIntervalMs?: number;
   /**
@@ -68,6 +77,13 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 /** Fills in defaults and rejects values that make no sense, naming the option. */
 export function resolveSqliteStoreOptions(options: SqliteStoreOptions = {}): ResolvedSqliteStoreOptions {
+  const changeDetection = options.changeDetection ?? 'watch';
+  if (changeDetection !== 'watch' && changeDetection !== 'poll') {
+    throw new ValidationError(
+      `changeDetection must be 'watch' or 'poll', got ${JSON.stringify(changeDetection)}`,
+      'changeDetection',
+    );
+  }
   const writer = options.writer ?? 'worker';
   if (writer !== 'worker' && writer !== 'inline') {
     throw new ValidationError(`writer must be 'worker' or 'inline', got ${JSON.stringify(writer)}`, 'writer');
@@ -76,7 +92,8 @@ export function resolveSqliteStoreOptions(options: SqliteStoreOptions = {}): Res
     writer,
     maxBatchEvents: positiveInteger('maxBatchEvents', options.maxBatchEvents, 1000),
     readPageSize: positiveInteger('readPageSize', options.readPageSize, 256),
-    changePollIntervalMs: positiveInteger('changePollIntervalMs', options.changePollIntervalMs, 2),
+    changeDetection,
+    changePollIntervalMs: positiveInteger('changePollIntervalMs', options.changePollIntervalMs, 1),
     scavengeIntervalMs: positiveInteger('scavengeIntervalMs', options.scavengeIntervalMs, 300_000, true),
     checkOnOpen: options.checkOnOpen ?? true,
     onBackgroundError: options.onBackgroundError ?? ((error) => process.emitWarning(error)),

@@ -20,6 +20,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
   private rejectCaughtUp!: (error: Error) => void;
   private isCaughtUp = false;
   private buffer: StoredEvent[] = [];
+  private nextInBuffer = 0;
   private closed = false;
   private iterated = false;
   private readonly abort = new AbortController();
@@ -54,15 +55,25 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       if (this.closed) return { done: true, value: undefined };
       // The consumer asks for more only after its loop body has handled the previous event.
       if (this.cursor >= this.head) this.markCaughtUp();
-      const event = this.buffer.shift();
+      const event = this.buffer[this.nextInBuffer];
       if (event) {
+        this.nextInBuffer += 1;
         this.cursor = this.source.key(event);
         return { done: false, value: event };
       }
-      const since = this.poller.current();
-      const page = this.source.pageAfter(this.cursor);
+      let since: number;
+      let page: StoredEvent[];
+      try {
+        since = this.poller.current();
+        page = this.source.pageAfter(this.cursor);
+      } catch (error) {
+        // A failed read ends the subscription; the consumer's loop sees the error.
+        await this.close(error as Error);
+        throw error;
+      }
       if (page.length > 0) {
         this.buffer = page;
+        this.nextInBuffer = 0;
         continue;
       }
       this.markCaughtUp();
@@ -75,12 +86,15 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
     return { done: true, value: undefined };
   }
 
-  close(): Promise<void> {
+  /** Ends the subscription; `reason`, when it failed, also rejects a pending `caughtUp`. */
+  close(reason?: Error): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.buffer = [];
     this.abort.abort();
-    if (!this.isCaughtUp) this.rejectCaughtUp(new UnavailableError('the subscription was closed before it caught up'));
+    if (!this.isCaughtUp) {
+      this.rejectCaughtUp(reason ?? new UnavailableError('the subscription was closed before it caught up'));
+    }
     this.onClose(this);
     return Promise.resolve();
   }

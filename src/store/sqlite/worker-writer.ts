@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../../errors.js';
+import { packOps, unpackResults } from './wire.js';
 import type { OpResult, WriteOp } from './write-ops.js';
 import type { Writer } from './writer.js';
 import type { WriterReply, WriterRequest, WriterWorkerData } from './writer-protocol.js';
@@ -23,6 +24,8 @@ function spawnWorker(data: WriterWorkerData): Worker {
 }
 
 export class WorkerWriter implements Writer {
+  /** The thread merges whatever queued while it committed; the cap only bounds memory. */
+  readonly maxInFlight = 64;
   private readonly pending = new Map<number, { resolve: (results: OpResult[]) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private failure: Error | undefined;
@@ -35,10 +38,12 @@ export class WorkerWriter implements Writer {
   ) {
     worker.on('message', (reply: WriterReply) => {
       if (reply.kind !== 'committed') return;
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
+      for (const { id, results } of reply.batches) {
+        const waiter = this.pending.get(id);
+        this.pending.delete(id);
+        waiter?.resolve(unpackResults(results));
+      }
       if (this.pending.size === 0) worker.unref();
-      waiter?.resolve(reply.results);
     });
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
@@ -50,8 +55,8 @@ export class WorkerWriter implements Writer {
   }
 
   /** Starts the thread and waits until it has opened its connection. */
-  static async start(file: string): Promise<WorkerWriter> {
-    const worker = spawnWorker({ file });
+  static async start(file: string, maxBatchEvents: number): Promise<WorkerWriter> {
+    const worker = spawnWorker({ file, maxBatchEvents });
     let stopListening = (): void => undefined;
     const first = await new Promise<WriterReply>((resolve, reject) => {
       const onExit = (code: number): void => reject(new Error(`the writer thread exited with code ${code} while starting`));
@@ -73,7 +78,7 @@ export class WorkerWriter implements Writer {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.post({ kind: 'commit', id, ops });
+      this.post({ kind: 'commit', id, ops: packOps(ops) });
     });
   }
 

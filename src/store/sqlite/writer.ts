@@ -9,13 +9,20 @@ import { openConnection } from './connection.js';
 import type { OpResult, WriteOp } from './write-ops.js';
 
 export interface Writer {
-  /** Commits `ops` in one transaction; never rejects for a single op's failure. */
+  /**
+   * How many `commit` calls may be outstanding at once. 1 makes the group committer wait for
+   * each commit and gather what queued meanwhile; a writer that merges queued commits
+   * itself takes more, so no round trip is spent idle.
+   */
+  readonly maxInFlight: number;
+  /** Commits `ops` (in one transaction, or merged with other calls); never rejects for one op's failure. */
   commit(ops: readonly WriteOp[]): Promise<OpResult[]>;
   close(): Promise<void>;
 }
 
 /** Commits on the caller's thread: the event loop is blocked for each commit's fsync. */
 export class InlineWriter implements Writer {
+  readonly maxInFlight = 1;
   private readonly db: Database.Database;
   private readonly committer: BatchCommitter;
 

@@ -104,10 +104,12 @@ describe('a stored row that cannot be decoded', () => {
           return error;
         }
       };
+      const subscription = store.subscribeToStream(stream);
       for (const error of [
         await read(store.readStream(stream)),
         await read(store.readAll({ filter: { streamPrefixes: [stream] } })),
-        await read(store.subscribeToStream(stream)),
+        await read(subscription),
+        await subscription.caughtUp.catch((caught: unknown) => caught),
       ]) {
         expect(error).toBeInstanceOf(StoreError);
         expect((error as Error).message).toContain(`revision 1 of stream "${stream}"`);

@@ -143,11 +143,11 @@ describe('a writer killed with SIGKILL mid burst', () => {
   });
 });
 
-describe('a subscriber in another process than the writer', () => {
+describe.each(['watch', 'poll'] as const)('a subscriber in another process than the writer (%s)', (changeDetection) => {
   it('sees every append of the writer process, once and in order', async () => {
-    const file = join(dir.path, 'cross', 'store.db');
+    const file = join(dir.path, `cross-${changeDetection}`, 'store.db');
     const stream = `test-${randomUUID()}`;
-    const store = await openSqliteStore(file);
+    const store = await openSqliteStore(file, { changeDetection });
     try {
       const toStream = store.subscribeToStream(stream);
       const toAll = store.subscribeToAll({ fromPosition: 'end', filter: { streamPrefixes: [stream] } });

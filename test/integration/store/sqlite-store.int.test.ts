@@ -62,6 +62,9 @@ describe('a batch of appends in one transaction', () => {
       expect(results[2]).toEqual({ ok: true, nextRevision: 0n, position: 3n });
       expect(results[3]).toEqual(results[0]);
       expect(results[4]).toMatchObject({ ok: false, failure: { kind: 'conflict' } });
+      const conflict = (results[4] as { failure: { message: string } }).failure.message;
+      expect(conflict).toContain(`${first[0]?.id} (stored in "s-1" at revision 0)`);
+      expect(conflict).toContain('append to "s-2"');
       const rows = db.prepare('SELECT stream, revision, type FROM events ORDER BY position').all();
       expect(rows).toEqual([
         { stream: 's-1', revision: 0, type: 'A' },
@@ -135,6 +138,30 @@ describe('scavenge', () => {
         actual: 1n,
       });
       expect((await store.append(stream, [{ type: 'N', data: { n: 2 } }], 1n)).nextRevision).toBe(2n);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('stream metadata and subscriptions', () => {
+  it('applies to the catch-up of a stream subscription as to reads', async () => {
+    const store = await openSqliteStore(fileFor('subscription-metadata'), { scavengeIntervalMs: 0 });
+    try {
+      const stream = `test-${randomUUID()}`;
+      await store.append(stream, Array.from({ length: 5 }, (_, n) => ({ type: 'N', data: { n } })));
+      await store.setStreamMetadata(stream, { maxCount: 2 });
+      const subscription = store.subscribeToStream(stream);
+      const received: bigint[] = [];
+      const consuming = (async () => {
+        for await (const event of subscription) received.push(event.revision);
+      })();
+      await subscription.caughtUp;
+      expect(received).toEqual([3n, 4n]);
+      await store.append(stream, [{ type: 'N', data: { n: 5 } }]);
+      await eventually(() => expect(received).toEqual([3n, 4n, 5n]));
+      await subscription.close();
+      await consuming;
     } finally {
       await store.close();
     }

@@ -1,4 +1,5 @@
 /** Contract: closing a store, and subscriptions surviving a server restart. */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TimecloudError } from '../../../../src/errors.js';
 import { eventually } from '../../../support/eventually.js';
@@ -42,10 +43,13 @@ export function lifecycleContract({ store, harness }: ContractContext): void {
         await eventually(() => expect(dataNumbers(allConsumer.events)).toEqual([0, 1, 2]));
         await harness.restartServer?.();
         for (let n = 3; n < 6; n += 1) {
-          await eventually(() => store().append(stream, [newEvent('N', { n })], BigInt(n - 1)), {
+          // Fixed ids: a retry of an append that did reach the server is then a no-op.
+          const toStreamEvent = newEvent('N', { n }, { id: randomUUID() });
+          const toAllEvent = newEvent('N', { n }, { id: randomUUID() });
+          await eventually(() => store().append(stream, [toStreamEvent], BigInt(n - 1)), {
             message: 'an append after the restart',
           });
-          await store().append(`${prefix}-x`, [newEvent('N', { n })]);
+          await eventually(() => store().append(`${prefix}-x`, [toAllEvent], BigInt(n - 1)));
         }
         await eventually(() => expect(dataNumbers(streamConsumer.events)).toEqual([0, 1, 2, 3, 4, 5]), { timeout: 60_000 });
         await eventually(() => expect(dataNumbers(allConsumer.events)).toEqual([0, 1, 2, 3, 4, 5]), { timeout: 60_000 });

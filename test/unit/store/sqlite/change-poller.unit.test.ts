@@ -1,7 +1,11 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChangePoller } from '../../../../src/store/sqlite/change-poller.js';
+import { eventually } from '../../../support/eventually.js';
+import { tempDir } from '../../../support/temp-dir.js';
 
-describe('ChangePoller', () => {
+describe('ChangePoller polling', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -17,7 +21,7 @@ describe('ChangePoller', () => {
         reads += 1;
         return version;
       },
-      2,
+      { intervalMs: 2 },
       () => undefined,
     );
     return { poller, reads: () => reads, bump: () => (version += 1) };
@@ -71,5 +75,65 @@ describe('ChangePoller', () => {
     poller.close();
     await second;
     await expect(poller.wait(poller.current(), new AbortController().signal)).resolves.toBeUndefined();
+  });
+});
+
+describe('ChangePoller watching the folder', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  beforeEach(async () => {
+    dir = await tempDir('timecloud-change-poller-');
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await dir.remove();
+  });
+
+  function setup(options: { idleIntervalMs: number }): {
+    poller: ChangePoller;
+    reads: () => number;
+    bump: () => void;
+    file: string;
+  } {
+    let version = 1;
+    let reads = 0;
+    const file = join(dir.path, 'store.db');
+    const poller = new ChangePoller(
+      () => {
+        reads += 1;
+        return version;
+      },
+      { intervalMs: 1, watchFile: file, ...options },
+      () => undefined,
+    );
+    return { poller, reads: () => reads, bump: () => (version += 1), file };
+  }
+
+  it('wakes a waiter soon after a write to the -wal file, without the safety poll', async () => {
+    const { poller, bump, file } = setup({ idleIntervalMs: 3_600_000 });
+    let woken = false;
+    const waiting = poller.wait(poller.current(), new AbortController().signal).then(() => (woken = true));
+    bump();
+    appendFileSync(`${file}-wal`, 'frame');
+    await eventually(() => woken);
+    await waiting;
+    poller.close();
+  });
+
+  it('still notices a change nobody wrote to the -wal file for, at the safety poll', async () => {
+    const { poller, bump } = setup({ idleIntervalMs: 20 });
+    const waiting = poller.wait(poller.current(), new AbortController().signal);
+    bump();
+    await waiting;
+    poller.close();
+  });
+
+  it('reads the version only at the safety poll while nothing is written', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { poller, reads } = setup({ idleIntervalMs: 1000 });
+    void poller.wait(poller.current(), new AbortController().signal);
+    const before = reads();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(reads() - before).toBe(10);
+    poller.close();
   });
 });

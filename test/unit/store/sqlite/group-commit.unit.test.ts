@@ -5,6 +5,7 @@ import type { Writer } from '../../../../src/store/sqlite/writer.js';
 
 /** A writer whose commits finish only when the test says so, recording each batch. */
 class ManualWriter implements Writer {
+  constructor(readonly maxInFlight = 1) {}
   batches: WriteOp[][] = [];
   private finish: (() => void)[] = [];
 
@@ -69,6 +70,24 @@ describe('GroupCommitter', () => {
     }
     await Promise.all(results);
     expect(writer.batches.map((batch) => batch.map((op) => (op as AppendOp).stream))).toEqual([['a', 'b'], ['c'], ['d']]);
+  });
+
+  it('sends the next batch without waiting when the writer takes several at once', async () => {
+    const writer = new ManualWriter(2);
+    const committer = new GroupCommitter(writer, 1000, () => undefined);
+    const results = [committer.submit(append('a'))];
+    await tick();
+    results.push(committer.submit(append('b')), committer.submit(append('c')));
+    await tick();
+    results.push(committer.submit(append('d')));
+    await tick();
+    expect(writer.batches.map((batch) => batch.map((op) => (op as AppendOp).stream))).toEqual([['a'], ['b', 'c']]);
+    writer.finishNext();
+    while (writer.batches.length < 3) await tick();
+    expect(writer.batches[2]?.map((op) => (op as AppendOp).stream)).toEqual(['d']);
+    writer.finishNext();
+    writer.finishNext();
+    await Promise.all(results);
   });
 
   it('drains: resolves once everything submitted so far is committed', async () => {
