@@ -92,6 +92,7 @@ describe('failover under repeated SIGKILL of the leader', () => {
     );
     expect(report.violations).toEqual([]);
     expect(report.leaders).toBeGreaterThanOrEqual(KILLS + 1);
-    expect(report.fired).toBeGreaterThan(KILLS * 2);
+    // Each term started at least three runs before its leader was killed (the loop waits for them).
+    expect(report.runs).toBeGreaterThanOrEqual(KILLS * 3);
   });
 });
