@@ -42,6 +42,7 @@ const SPEC_FIELDS: (keyof JobSpec)[] = [
   'maintainers',
   'env',
   'enabled',
+  'alerts',
   'dir',
   'file',
 ];
