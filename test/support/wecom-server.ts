@@ -184,10 +184,11 @@ export async function startWecomServer(options: WecomServerOptions = {}): Promis
     reply(res, 200, { errcode: 0, errmsg: 'ok', ...extra });
   }
 
-  function refuse(record: RecordedRequest, res: ServerResponse, errcode: number, problem: string) {
+  /** Answers with a WeCom error; `payload` marks a request whose content broke the documented rules. */
+  function refuse(record: RecordedRequest, res: ServerResponse, errcode: number, errmsg: string, payload = false) {
     record.answer = String(errcode);
-    record.problem = problem;
-    reply(res, 200, { errcode, errmsg: problem });
+    if (payload) record.problem = errmsg;
+    reply(res, 200, { errcode, errmsg });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -214,10 +215,10 @@ export async function startWecomServer(options: WecomServerOptions = {}): Promis
       case 'robot': {
         const key = url.searchParams.get('key') ?? '';
         record.key = key;
-        if (req.method !== 'POST') return refuse(record, res, 40058, 'POST only');
+        if (req.method !== 'POST') return refuse(record, res, 40058, 'POST only', true);
         if (!robotKeys.has(key)) return refuse(record, res, 93000, 'invalid webhook url');
         const problem = robotProblem(body);
-        if (problem) return refuse(record, res, 40058, problem);
+        if (problem) return refuse(record, res, 40058, problem, true);
         const recent = (sentAt.get(key) ?? []).filter((at) => at > record.at - rateWindow);
         if (recent.length >= rateLimit) {
           sentAt.set(key, recent);
@@ -252,7 +253,7 @@ export async function startWecomServer(options: WecomServerOptions = {}): Promis
         if (!app) return refuse(record, res, 42001, 'access_token expired');
         record.key = app.corpId;
         const problem = appProblem(body, app);
-        if (problem) return refuse(record, res, 40058, problem);
+        if (problem) return refuse(record, res, 40058, problem, true);
         const users = typeof body.touser === 'string' ? body.touser.split('|') : [];
         const invalid = users.filter((id) => !app.users.includes(id));
         if (users.length > 0 && invalid.length === users.length && body.toparty === undefined && body.totag === undefined) {
