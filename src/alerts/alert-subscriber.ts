@@ -187,7 +187,10 @@ export function startAlerting(options: AlertingOptions): Alerting {
   }
 
   const running = (async () => {
-    for (const worker of workers.values()) worker.start();
+    for (const worker of workers.values()) {
+      await worker.seedRateLimit(store).catch((error: unknown) => log.warn({ err: error, channel: worker.name }, 'could not read recent deliveries'));
+      worker.start();
+    }
     let delay = config.delivery.retryDelay;
     while (!stopped) {
       try {

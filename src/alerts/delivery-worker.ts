@@ -10,7 +10,9 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { DeliveryResult } from '../domain/alert-decider.js';
 import { decideAlert } from '../domain/alert-decider.js';
 import { nextNotice, type AlertState, type PendingNotice } from '../domain/alert-state.js';
+import type { AlertNotified } from '../domain/events.js';
 import type { Logger } from '../log.js';
+import type { EventStore } from '../store/event-store.js';
 import type { DeliveryOptions } from './alert-config.js';
 import type { AlertStreams } from './alert-streams.js';
 import type { AlertChannel, ChannelMessage } from './channels/channel.js';
@@ -56,6 +58,22 @@ export class DeliveryWorker {
 
   get name(): string {
     return this.options.channel.name;
+  }
+
+  /**
+   * Counts the deliveries this channel recorded within its rate window (by a previous leader, or
+   * before a restart), so that a new subscriber does not start with a full allowance.
+   */
+  async seedRateLimit(store: EventStore): Promise<void> {
+    const { channel, clock } = this.options;
+    const since = clock.now() - channel.rateWindow;
+    let seen = 0;
+    for await (const event of store.readAll({ direction: 'backwards', filter: { eventTypes: ['AlertNotified'] }, maxCount: 1000 })) {
+      const data = event.data as AlertNotified['data'];
+      const at = Date.parse(data.at);
+      if (at < since) break;
+      if (data.channel === channel.name && ++seen <= channel.rateLimit) this.limiter.record(at);
+    }
   }
 
   start(): void {

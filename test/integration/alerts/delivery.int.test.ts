@@ -50,6 +50,23 @@ describe('delivery', () => {
     expect(new Set(done.map((e) => e.data.alertId)).size).toBe(1);
   });
 
+  it('holds a notice for the grouping window and sends the failures inside it as one message', async () => {
+    server = await startWecomServer({ robotKeys: [KEY] });
+    current = await startTestNode({ alerts: alerts(server.url, {}, { policy: { groupWindow: 5000 } }), env: { OPS_ROBOT_KEY: KEY }, slots: 3 });
+    const { node } = current;
+    const { jobId } = await writeFailingJob(current, 'shop', 'grouped', { overlap: 'allow' });
+    for (let i = 0; i < 3; i++) await node.trigger(jobId);
+    const [notified] = await waitForAlerts(node.store, jobId, 'AlertNotified');
+    const events = await alertEvents(node.store, jobId);
+    expect(events.map((e) => e.type)).toEqual(['AlertRaised', 'AlertSuppressed', 'AlertSuppressed', 'AlertNotified']);
+    expect(events.filter((e) => e.type === 'AlertSuppressed').map((e) => e.data.reason)).toEqual(['grouped', 'grouped']);
+    const raised = events[0]!.type === 'AlertRaised' ? events[0]!.data : undefined;
+    expect(server.messages).toHaveLength(1);
+    expect(server.messages[0]!.at).toBeGreaterThanOrEqual(Date.parse(raised!.notBefore!));
+    expect(server.messages[0]!.content).toContain('failed 3× since');
+    expect(notified?.data.failures).toBe(3);
+  });
+
   it('waits for the window after a 45009 and then delivers', async () => {
     server = await startWecomServer({ robotKeys: [KEY] });
     server.script('robot', { errcode: 45009, errmsg: 'api freq out of limit' });

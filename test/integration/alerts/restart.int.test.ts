@@ -9,11 +9,14 @@ import { startWecomServer, type WecomServer } from '../../support/wecom-server.j
 
 const KEY = 'robot-key-5b0e9a';
 let current: TestNode | undefined;
+let standby: TestNode | undefined;
 let server: WecomServer | undefined;
 let removeTmp: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await current?.cleanup();
+  await standby?.cleanup();
   await server?.close();
+  standby = undefined;
   await removeTmp?.();
   current = undefined;
   server = undefined;
@@ -74,6 +77,47 @@ describe('alerts across restarts', () => {
       'AlertNotified',
       'AlertRaised',
       'AlertNotified',
+    ]);
+  });
+
+  it('hands a notice the leader could not deliver to the standby that takes over', async () => {
+    server = await startWecomServer({ robotKeys: [KEY] });
+    const tmp = await tempDir('timecloud-alert-handoff-');
+    removeTmp = tmp.remove;
+    const jobsDir = join(tmp.path, 'jobs');
+    const dataDir = join(tmp.path, 'data');
+    await mkdir(jobsDir);
+    const shared: TestNodeOptions = {
+      jobsDir,
+      dataDir,
+      alerts: { channels: { ops: { type: 'wecom-robot', keyEnv: 'OPS_ROBOT_KEY', baseUrl: server.url } }, delivery: { retryDelay: 100, maxRetryDelay: 200 } },
+      env: { OPS_ROBOT_KEY: KEY },
+    };
+    server.always('robot', { status: 502 });
+    current = await startTestNode({ ...shared, nodeId: 'node-a' });
+    const { jobId } = await writeFailingJob(current, 'shop', 'handoff');
+    standby = await startTestNode({ ...shared, nodeId: 'node-b' });
+    expect(current.node.lease.isLeader).toBe(true);
+    expect(standby.node.lease.isLeader).toBe(false);
+    await current.node.trigger(jobId);
+    await waitForAlerts(current.node.store, jobId, 'AlertRaised');
+    await eventually(() => server!.requests.length >= 2, { message: 'delivery attempts by the leader' });
+
+    server.always('robot', undefined);
+    await current.cleanup();
+    current = undefined;
+    await eventually(() => standby!.node.lease.isLeader, { message: 'the standby takes over' });
+    const [notified] = await waitForAlerts(standby.node.store, jobId, 'AlertNotified');
+    expect(server.messages).toHaveLength(1);
+    expect(notified?.data).toMatchObject({ channel: 'ops', failures: 1 });
+
+    // The new leader goes on alerting: the next failure is the next message, not a repeat.
+    await writeFailingJob(standby, 'shop', 'handoff', { script: 'exit 7' });
+    await standby.node.trigger(jobId);
+    await waitForAlerts(standby.node.store, jobId, 'AlertNotified', 2);
+    expect(server.messages.map((m) => m.content.split('\n')[0])).toEqual([
+      `**❌ ${jobId} failed (exit code 2)**`,
+      `**❌ ${jobId} failed (exit code 7)**`,
     ]);
   });
 });
