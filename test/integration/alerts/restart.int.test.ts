@@ -103,12 +103,14 @@ describe('alerts across restarts', () => {
     await waitForAlerts(current.node.store, jobId, 'AlertRaised');
     await eventually(() => server!.requests.length >= 2, { message: 'delivery attempts by the leader' });
 
-    server.always('robot', undefined);
     await current.cleanup();
     current = undefined;
+    const attemptsByLeader = server.requests.length;
     await eventually(() => standby!.node.lease.isLeader, { message: 'the standby takes over' });
+    server.always('robot', undefined);
     const [notified] = await waitForAlerts(standby.node.store, jobId, 'AlertNotified');
     expect(server.messages).toHaveLength(1);
+    expect(server.messages[0]!.at).toBeGreaterThan(server.requests[attemptsByLeader - 1]!.at);
     expect(notified?.data).toMatchObject({ channel: 'ops', failures: 1 });
 
     // The new leader goes on alerting: the next failure is the next message, not a repeat.
