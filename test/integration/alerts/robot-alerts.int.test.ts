@@ -2,8 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertEvents, alertTypes, waitForAlerts, writeFailingJob } from '../../support/alert-kit.js';
-import { eventually } from '../../support/eventually.js';
-import { job, writeJobPackage } from '../../support/job-packages.js';
 import { allEvents, jobEvents, startTestNode, type TestNode } from '../../support/test-node.js';
 import { startWecomServer, type WecomServer } from '../../support/wecom-server.js';
 
@@ -76,11 +74,7 @@ describe('WeCom robot alerts from a real node', () => {
   it('says a run timed out, with its stderr', async () => {
     server = await startWecomServer({ robotKeys: [KEY] });
     current = await startTestNode({ alerts: robotAlerts(server.url), env: { OPS_ROBOT_KEY: KEY } });
-    await writeJobPackage(current.jobsDir, 'etl', {
-      timecloud: { jobs: [job('load', { script: './bin/load', timeout: 300, grace: 200, retries: 0, schedule: '0 0 0 1 1 *' })] },
-      executables: { 'bin/load': '#!/bin/sh\necho "waiting for the lock" >&2\nsleep 30\n' },
-    });
-    await eventually(async () => (await current!.node.jobIds()).includes('etl/load'));
+    await writeFailingJob(current, 'etl', 'load', { script: 'echo "waiting for the lock" >&2; sleep 30', timeout: 300, grace: 200 });
     const { runId } = await current.node.trigger('etl/load');
     await waitForAlerts(current.node.store, 'etl/load', 'AlertNotified');
     const [raised] = await alertEvents(current.node.store, 'etl/load');
