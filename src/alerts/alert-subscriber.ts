@@ -35,6 +35,8 @@ export interface AlertingOptions {
   name?: string;
   /** Most milliseconds between checkpoints while outcomes come in. @defaultValue 1000 */
   checkpointEvery?: number;
+  /** False while this node may not act on behalf of the cluster; nothing is sent then. @defaultValue always true */
+  canSend?: () => boolean;
 }
 
 export interface Alerting {
@@ -76,6 +78,7 @@ export function startAlerting(options: AlertingOptions): Alerting {
         clock,
         log,
         delivery: config.delivery,
+        ...(options.canSend ? { canSend: options.canSend } : {}),
         compose: (notice, state) => ({
           content: composeNotice(notice, state.open?.alertId === notice.alertId ? state.open.failures : undefined, context),
           recipients: resolveRecipients(notice.raised?.maintainers ?? notice.resolved?.maintainers ?? [], config.users),

@@ -27,6 +27,11 @@ export interface DeliveryWorkerOptions {
   /** The message for a notice, given the job's current alert state. */
   compose(notice: PendingNotice, state: AlertState): ChannelMessage;
   limiter?: RateLimiter;
+  /**
+   * False while this node may not act (its lease is about to lapse): nothing is sent then, so a
+   * deposed leader does not deliver what its successor delivers too. @defaultValue always true
+   */
+  canSend?: () => boolean;
 }
 
 interface Retry {
@@ -124,6 +129,10 @@ export class DeliveryWorker {
         const { due, waitMs } = await this.nextDue(clock.now());
         if (!due) {
           await this.sleep(waitMs);
+          continue;
+        }
+        if (this.options.canSend && !this.options.canSend()) {
+          await this.sleep(this.options.delivery.retryDelay);
           continue;
         }
         const limitWait = this.limiter.waitMs(clock.now());

@@ -49,6 +49,7 @@ export function attachAlerting(options: NodeAlertingOptions): NodeAlerting {
       clock: options.clock,
       ...(options.dashboardUrl ? { dashboardUrl: options.dashboardUrl } : {}),
       metadata: () => ({ nodeId: options.nodeId, epoch: lease.currentEpoch }),
+      canSend: () => lease.isLeader,
     });
   const onAcquired = () => {
     if (current) return;
