@@ -49,6 +49,7 @@ const webhookSchema = z.strictObject({
 
 export const alertsSchema = z.strictObject({
   dashboardUrl: httpUrl.optional(),
+  timezone: z.string().min(1).optional(),
   channels: z.record(z.string().regex(CHANNEL_NAME_PATTERN), z.discriminatedUnion('type', [robotSchema, appSchema, webhookSchema])).optional(),
   users: z
     .record(
@@ -78,6 +79,7 @@ export const ALERTS_EXPECTATIONS: Record<string, string> = {
   baseUrl: 'an http(s) URL such as "https://qyapi.weixin.qq.com"',
   url: 'an http(s) URL',
   dashboardUrl: 'the http(s) URL of the dashboard, such as "https://cron.example.com"',
+  timezone: 'an IANA time zone such as "Asia/Shanghai"',
   format: '"markdown" or "text"',
   rateLimit: 'a whole number of messages per window (a WeCom robot takes at most 20 a minute)',
   rateWindow: 'a whole number of milliseconds from 100',

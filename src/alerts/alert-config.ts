@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import { redactUrl } from '../log.js';
 import { describeValue } from '../config/issue-message.js';
 import { closest } from '../config/suggest.js';
+import { isKnownTimeZone, unknownTimeZoneMessage } from '../config/timezone.js';
 import {
   ALERTS_EXPECTATIONS,
   ALERTS_KNOWN_FIELDS,
@@ -83,6 +84,8 @@ export interface AlertsConfig {
   policy: AlertPolicy;
   delivery: DeliveryOptions;
   dashboardUrl?: string;
+  /** Zone that times in messages are shown in. @defaultValue the node's zone */
+  timezone?: string;
   /**
    * On a store alerting has never run against, outcomes older than this (ms) are not alerted,
    * so that switching alerts on does not page people about last year. @defaultValue 3600000
@@ -226,6 +229,8 @@ export function loadAlertsConfig(raw: unknown, options: LoadAlertsConfigOptions 
       };
     }
   }
+  const zone = parsed.data.timezone;
+  if (zone !== undefined && !isKnownTimeZone(zone)) problems.push(`${label}.timezone: ${unknownTimeZoneMessage(zone)}`);
   const names = [...Object.keys(parsed.data.channels ?? {}), ...(channels.default ? ['default'] : [])];
   (parsed.data.policy?.channels ?? []).forEach((name, index) => {
     if (names.includes(name)) return;
@@ -250,6 +255,7 @@ export function loadAlertsConfig(raw: unknown, options: LoadAlertsConfigOptions 
     },
     delivery: { ...DELIVERY_DEFAULTS, ...parsed.data.delivery },
     ...(parsed.data.dashboardUrl ? { dashboardUrl: parsed.data.dashboardUrl.replace(/\/+$/, '') } : {}),
+    ...(zone === undefined ? {} : { timezone: zone }),
     firstStartWindow: parsed.data.firstStartWindow ?? 3_600_000,
   };
 }

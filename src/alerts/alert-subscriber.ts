@@ -56,7 +56,7 @@ export function startAlerting(options: AlertingOptions): Alerting {
   const name = options.name ?? 'alerts';
   const metadata = options.metadata ?? (() => ({}));
   const dashboardUrl = (config.dashboardUrl ?? options.dashboardUrl)?.replace(/\/+$/, '');
-  const context = dashboardUrl ? { dashboardUrl } : {};
+  const context = { ...(dashboardUrl ? { dashboardUrl } : {}), ...(config.timezone ? { timezone: config.timezone } : {}) };
   const startedAt = clock.now();
   const specs = new JobSpecs(store);
   let stopped = false;

@@ -35,7 +35,8 @@ export async function runAlertTest(input: AlertTestInput): Promise<number> {
     return 1;
   }
   const channel = createChannel(channelConfig, { clock, timeoutMs: alerts.delivery.timeout });
-  const content = testContent(channel.name, new Date(clock.now()).toISOString(), alerts.dashboardUrl ? { dashboardUrl: alerts.dashboardUrl } : {});
+  const context = { ...(alerts.dashboardUrl ? { dashboardUrl: alerts.dashboardUrl } : {}), ...(alerts.timezone ? { timezone: alerts.timezone } : {}) };
+  const content = testContent(channel.name, new Date(clock.now()).toISOString(), context);
   const recipients = resolveRecipients(input.to ?? [], alerts.users);
   const result = await channel.send({ content, recipients });
   const label = `"${channel.name}" (${channel.type})`;

@@ -18,6 +18,7 @@ afterEach(async () => {
 function robotAlerts(url: string, extra: Record<string, unknown> = {}) {
   return {
     dashboardUrl: 'http://dash.example/',
+    timezone: 'Asia/Shanghai',
     channels: { ops: { type: 'wecom-robot', keyEnv: 'OPS_ROBOT_KEY', baseUrl: url } },
     users: { alice: { wecom: 'ZhangSan' }, carol: {} },
     delivery: { retryDelay: 100, maxRetryDelay: 500 },
@@ -61,6 +62,7 @@ describe('WeCom robot alerts from a real node', () => {
     expect(failure!.content).toContain('could not reach the database');
     expect(notified?.data).toMatchObject({ channel: 'ops', recipients: ['ZhangSan', 'bob'], failures: 1 });
     expect(recovery!.content).toContain(`${jobId} recovered`);
+    expect(recovery!.content).toMatch(/> Failures: 1× since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00/);
     expect(recovery!.mentions).toEqual(['ZhangSan', 'bob']);
 
     // The key is in no event and no log line.

@@ -19,6 +19,7 @@ describe('alerts section of the node config', () => {
     const config = loadAlertsConfig(
       {
         dashboardUrl: 'https://cron.example.com/',
+        timezone: 'Asia/Shanghai',
         channels: {
           ops: { type: 'wecom-robot', keyEnv: 'OPS_KEY', baseUrl: 'http://127.0.0.1:9' },
           app: { type: 'wecom-app', corpId: 'ww1', secretEnv: 'APP_SECRET', agentId: 1000002, fallback: { toparty: '2' } },
@@ -31,6 +32,7 @@ describe('alerts section of the node config', () => {
       { env: { OPS_KEY: 'k-123', APP_SECRET: 's-456', HOOK_URL: 'https://hooks.example/x?token=t' } },
     );
     expect(config.dashboardUrl).toBe('https://cron.example.com');
+    expect(config.timezone).toBe('Asia/Shanghai');
     expect(config.policy).toEqual({ enabled: true, notifyOn: 'final-failure', repeat: 3_600_000, recovery: true, groupWindow: 0, channels: ['ops'] });
     expect(config.delivery).toEqual({ timeout: 10_000, retryDelay: 1000, maxRetryDelay: 60_000, attempts: 3 });
     expect(config.users).toEqual({ alice: { wecom: 'ZhangSan' } });
@@ -89,13 +91,18 @@ describe('alerts section of the node config', () => {
   it('says which variable is missing and which channel a policy names wrongly, without showing secrets', () => {
     expect(
       problems(
-        { channels: { ops: { type: 'wecom-robot', keyEnv: 'OPS_KEY' }, hook: { type: 'webhook', url: 'https://h.example', urlEnv: 'H' } }, policy: { channels: ['opz'] } },
+        {
+          channels: { ops: { type: 'wecom-robot', keyEnv: 'OPS_KEY' }, hook: { type: 'webhook', url: 'https://h.example', urlEnv: 'H' } },
+          policy: { channels: ['opz'] },
+          timezone: 'Asia/Shangai',
+        },
         { TIMECLOUD_WECOM_WEBHOOK: 'https://example.com/not-a-robot?key=very-secret' },
       ),
     ).toEqual([
       'node.json: alerts.channels.ops.keyEnv: environment variable OPS_KEY is not set',
       'node.json: alerts.channels.hook: set exactly one of "url" and "urlEnv"',
       'TIMECLOUD_WECOM_WEBHOOK: expected a WeCom robot webhook URL such as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…, got "https://example.com/not-a-robot?key=redacted"',
+      'node.json: alerts.timezone: unknown timezone "Asia/Shangai" — did you mean "Asia/Shanghai"?',
       'node.json: alerts.policy.channels[0]: no channel named "opz" — did you mean "ops"?',
     ]);
   });
