@@ -1,5 +1,5 @@
 /**
- * The `timecloud` command: start, validate, history, status. Every node setting has a flag and a
+ * The `timecloud` command: start, validate, history, status, alert test. Every node setting has a flag and a
  * `TIMECLOUD_*` variable (see `src/config/node-config.keys.ts`).
  */
 import { Command, Option } from 'commander';
@@ -113,6 +113,27 @@ withSettings(program.command('status').description('print the leader, the jobs a
     } finally {
       await store.close();
     }
+  }),
+);
+
+const alert = program.command('alert').description('alert channels');
+withSettings(
+  alert
+    .command('test')
+    .description('send one test message through an alert channel; exit 1 when it is not delivered')
+    .requiredOption('--channel <name>', 'a channel from alerts.channels in --config (or "default" for TIMECLOUD_WECOM_WEBHOOK)')
+    .option('--to <maintainers>', 'comma-separated maintainers to mention, as a job would list them'),
+  [],
+).action(
+  action(async (flags: Record<string, unknown>) => {
+    const { runAlertTest } = await import('./cli/alert-test.js');
+    const to = typeof flags.to === 'string' ? flags.to.split(',').map((name) => name.trim()).filter(Boolean) : [];
+    return runAlertTest({
+      config: settings(pick(flags, ['config'])),
+      channel: String(flags.channel),
+      to,
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
   }),
 );
 

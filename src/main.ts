@@ -8,6 +8,8 @@ import type { CommandReply, DispatcherInspection, JobInspection, JobMsg, Supervi
 import { query, startSystem, stopActor, type ActorRef } from '../actors/nact.js';
 import { spawnProcessSlot } from '../actors/process.actor.js';
 import { spawnSupervisor } from '../actors/supervisor.actor.js';
+import { loadAlertsConfig } from './alerts/alert-config.js';
+import { attachAlerting } from './alerts/node-alerting.js';
 import { systemClock, type Clock } from './clock.js';
 import { JobStatesFollower } from './cluster/job-states-follower.js';
 import { LeaderLease } from './cluster/leader-lease.js';
@@ -35,6 +37,8 @@ export interface StartNodeOptions {
   runner?: Runner;
   /** Snapshot a job's state after this many events. @defaultValue 200 */
   snapshotEvery?: number;
+  /** Where alert channel secrets are read (`keyEnv`, `TIMECLOUD_WECOM_WEBHOOK`). @defaultValue process.env */
+  env?: Record<string, string | undefined>;
 }
 
 export interface TimecloudNode {
@@ -70,6 +74,11 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel });
+  // ---- alerts (issue 6): checked before anything starts ----
+  const alertsConfig = loadAlertsConfig(config.alerts, {
+    env: options.env ?? process.env,
+    label: config.configFile ? `${config.configFile}: alerts` : 'alerts',
+  });
   const nodeId = config.nodeId ?? ensureNodeId(config.data);
   const host = hostname();
   const store = await openStore(config.store);
@@ -119,6 +128,9 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   });
 
   const leadership = new Leadership({ lease, supervisor, runner, follower, jobsDir: config.jobs, clock, log });
+
+  // ---- alerts (issue 6): the subscriber runs while this node holds the lease ----
+  const alerting = attachAlerting({ store, lease, config: alertsConfig, log, clock, nodeId, dashboardUrl: `http://${config.host}:${config.port}` });
   await lease.start();
 
   async function command(jobId: string, cmd: JobCommand): Promise<CommandReply> {
@@ -139,6 +151,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       if (!state || state.slots.every((slot) => slot === null)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await alerting.stop(); // alerts (issue 6)
     await lease.stop();
     await follower.stop();
     timers.close();

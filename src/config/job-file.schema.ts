@@ -4,6 +4,7 @@
  * cron, time zone and script checks need the file's context and live in `job-file.ts`.
  */
 import { z } from 'zod';
+import { alertPolicySchema } from '../alerts/alert-policy.schema.js';
 import { JOB_DEFAULTS } from '../domain/job-spec.js';
 
 /** Node's timers overflow above this many ms (about 24.8 days) and fire at once instead. */
@@ -83,6 +84,7 @@ export const jobSchema = z
       .meta({ description: 'Extra environment variables for the run (string values).' }),
     enabled: z.boolean().optional().meta({ description: 'false keeps the job registered but never fires it.' }),
     cronDialect: cronDialectSchema.optional(),
+    alerts: alertPolicySchema.optional(),
   })
   .meta({ title: 'timecloud job' });
 
@@ -124,6 +126,7 @@ export const JOB_FIELD_EXPECTATIONS: Record<JobField, string> = {
   env: 'an object of variable names to string values',
   enabled: 'true or false',
   cronDialect: '"croner" or "timecloud-v1"',
+  alerts: 'an object of alert settings such as {"notifyOn": "every-failure", "repeat": 3600000}',
 };
 
 export const FILE_FIELD_EXPECTATIONS: Record<'$schema' | 'cronDialect' | 'jobs', string> = {

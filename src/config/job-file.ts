@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { alertPolicyProblems } from '../alerts/alert-policy.schema.js';
 import { JOB_DEFAULTS, type CronDialect, type JobSpec } from '../domain/job-spec.js';
 import { scheduleProblem } from './cron.js';
 import { describeIssue } from './issue-message.js';
@@ -104,7 +105,12 @@ function toSpec(input: JobInput, fileDialect: CronDialect, base: ParseJobFileInp
     catchUpLimit: input.catchUpLimit ?? JOB_DEFAULTS.catchUpLimit,
     env: { ...input.env },
     enabled: input.enabled ?? JOB_DEFAULTS.enabled,
+    ...(input.alerts === undefined ? {} : { alerts: { ...input.alerts } }),
   };
+}
+
+function isInsideAlerts(issue: z.core.$ZodIssue): boolean {
+  return issue.path[0] === 'alerts' && (issue.path.length > 1 || issue.code === 'unrecognized_keys');
 }
 
 /** Checks that need more than one field or the package folder: zone, schedule, script. */
@@ -194,7 +200,11 @@ export function parseJobFile(input: ParseJobFileInput): ParsedJobFile {
       ...(name === undefined ? {} : { job: name }),
       ...(name === undefined || badFields.has('name') ? {} : { jobId: `${input.packageName}/${name}` }),
     };
-    const found = issueRejections(file, issues, `${prefix}.`, JOB_FIELD_EXPECTATIONS, JOB_FIELDS, ids);
+    // The `alerts` object has fields of its own: its problems are described by the alerts module.
+    const found = issueRejections(file, issues.filter((issue) => !isInsideAlerts(issue)), `${prefix}.`, JOB_FIELD_EXPECTATIONS, JOB_FIELDS, ids);
+    if (badFields.has('alerts') && isPlainObject(raw.alerts)) {
+      for (const { path, message } of alertPolicyProblems(raw.alerts, 'alerts')) found.push({ file, ...ids, field: `${prefix}.${path}`, message });
+    }
     if (name !== undefined) {
       const first = firstIndexOfName.get(name);
       if (first === undefined) firstIndexOfName.set(name, index);

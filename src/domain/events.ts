@@ -174,30 +174,123 @@ export type LeaseReleased = Event<'LeaseReleased', { nodeId: string; epoch: numb
 export type LeaderEvent = LeaseAcquired | LeaseRenewed | LeaseReleased;
 
 // ---- alerts --------------------------------------------------------------------------------
+// One `alert-<jobId>` stream per job. An alert (`alertId`) is one incident: it opens with the
+// first counted failure and closes with `AlertResolved`. Within it, each `AlertRaised` (and a
+// notifying `AlertResolved`) is a notice (`noticeId`) to deliver to each of its `channels`;
+// `AlertNotified`/`AlertDeliveryFailed` settle a notice and every earlier notice of the same
+// alert on that channel (a later notice carries the newer count). Decisions name the `$all`
+// `position` of the run outcome they handled: a restarted subscriber skips what it decided.
 
+/** What kind of failure an alert is about. */
+export type AlertOutcome = 'failed' | 'timed_out' | 'abandoned';
+
+/** A counted failure that is to be notified. */
 export type AlertRaised = Event<
   'AlertRaised',
-  { alertId: string; jobId: string; runId: string; outcome: string; failures: number; since: string; at: string }
+  {
+    alertId: string;
+    noticeId: string;
+    jobId: string;
+    runId: string;
+    attempt: number;
+    outcome: AlertOutcome;
+    /** Counted failures of this alert, this one included. */
+    failures: number;
+    /** Time of the alert's first failure. */
+    since: string;
+    /** `$all` position (decimal) of the run outcome this decision handled. */
+    position: string;
+    /** WeCom user ids or names as the job lists them; resolved to mentions at delivery. */
+    maintainers: string[];
+    /** Channel names to deliver to. */
+    channels: string[];
+    exitCode?: number | null;
+    signal?: string | null;
+    timeoutMs?: number;
+    /** Why the run was abandoned. */
+    reason?: string;
+    stderrTail?: string;
+    /** Delivery waits until then so that failures in the grouping window join this notice. */
+    notBefore?: string;
+    at: string;
+  }
+>;
+/** Failures that join an alert and are counted, but not notified on their own. */
+export type AlertSuppressed = Event<
+  'AlertSuppressed',
+  {
+    alertId: string;
+    jobId: string;
+    runId: string;
+    outcome: AlertOutcome;
+    /** `grouped` (inside the grouping window), `repeat-interval`, `repeat-once`. */
+    reason: string;
+    failures: number;
+    since: string;
+    position: string;
+    at: string;
+  }
 >;
 export type AlertNotified = Event<
   'AlertNotified',
-  { alertId: string; jobId: string; channel: string; recipients: string[]; failures: number; invalidUsers?: string[]; at: string }
->;
-export type AlertSuppressed = Event<
-  'AlertSuppressed',
-  { alertId: string; jobId: string; runId: string; reason: string; at: string }
+  {
+    alertId: string;
+    noticeId: string;
+    jobId: string;
+    channel: string;
+    /** WeCom ids mentioned or addressed; empty when the message went to the channel's group only. */
+    recipients: string[];
+    /** The count the message showed. */
+    failures: number;
+    /** Recipients WeCom did not know (`invaliduser`). */
+    invalidUsers?: string[];
+    at: string;
+  }
 >;
 export type AlertDeliveryFailed = Event<
   'AlertDeliveryFailed',
-  { alertId: string; jobId: string; channel: string; errcode?: number; message: string; permanent: boolean; at: string }
+  {
+    alertId: string;
+    noticeId: string;
+    jobId: string;
+    channel: string;
+    errcode?: number;
+    /** Secrets redacted. */
+    message: string;
+    /** True when retrying cannot help (bad key, unknown channel); false when retries ran out. */
+    permanent: boolean;
+    /** Requests made for this notice. */
+    attempts: number;
+    at: string;
+  }
 >;
 export type AlertResolved = Event<
   'AlertResolved',
-  { alertId: string; jobId: string; runId: string; failures: number; at: string }
+  {
+    alertId: string;
+    jobId: string;
+    /** The run that succeeded. */
+    runId: string;
+    failures: number;
+    since: string;
+    position: string;
+    /** True when a recovery notice is to be delivered (then `noticeId`, `channels` are set). */
+    notify: boolean;
+    noticeId?: string;
+    maintainers: string[];
+    channels: string[];
+    at: string;
+  }
 >;
 export type AlertEvent = AlertRaised | AlertNotified | AlertSuppressed | AlertDeliveryFailed | AlertResolved;
 
-export type TimecloudEvent = JobEvent | RunLogEvent | LeaderEvent | AlertEvent;
+/**
+ * Where the alert subscriber stands in `$all` (stream `alertcheckpoint-<name>`), and which jobs
+ * had notices waiting then. Only a shortcut: decisions carry their own positions.
+ */
+export type AlertCheckpointed = Event<'AlertCheckpointed', { position: string; pendingJobs: string[]; at: string }>;
+
+export type TimecloudEvent = JobEvent | RunLogEvent | LeaderEvent | AlertEvent | AlertCheckpointed;
 export type TimecloudEventType = TimecloudEvent['type'];
 
 /** Stream names: `<category>-<id>`, no dash in the category. */
@@ -206,6 +299,7 @@ export const streams = {
   runLog: (runId: string) => `runlog-${runId}`,
   leader: 'leader',
   alert: (jobId: string) => `alert-${jobId}`,
+  alertCheckpoint: (name: string) => `alertcheckpoint-${name}`,
   /** File-level problems (a `timecloud.json` that is not JSON) that belong to no job. */
   config: (pkg: string) => `config-${pkg}`,
 } as const;

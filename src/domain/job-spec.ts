@@ -2,6 +2,7 @@
  * A validated job definition: what `timecloud.json` says about one job, with every default
  * filled in. Produced by `src/config/job-file.ts`; stored in `JobRegistered`/`JobUpdated`.
  */
+import type { JobAlertSettings } from './alert-policy.js';
 
 export type OverlapPolicy = 'skip' | 'queue' | 'allow';
 export type CatchUpPolicy = 'latest' | 'none' | 'all';
@@ -39,6 +40,8 @@ export interface JobSpec {
   catchUpLimit: number;
   env: Record<string, string>;
   enabled: boolean;
+  /** The job's own alert settings over the node's policy; absent when the file sets none. */
+  alerts?: JobAlertSettings;
 }
 
 export const JOB_DEFAULTS = {

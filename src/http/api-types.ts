@@ -170,6 +170,56 @@ export interface HealthResponse {
   version: string;
 }
 
+// ---- alerts (GET /api/alerts?job=&limit=) -------------------------------------------------------
+
+/** One delivery attempt's result on one channel, as recorded. */
+export interface AlertDelivery {
+  channel: string;
+  at: string;
+  ok: boolean;
+  /** WeCom ids mentioned or addressed (delivered only). */
+  recipients?: string[];
+  /** The failure count the message showed (delivered only). */
+  failures?: number;
+  /** Recipients WeCom did not know. */
+  invalidUsers?: string[];
+  errcode?: number;
+  /** Why it failed (secrets redacted). */
+  message?: string;
+  /** True when retrying could not help. */
+  permanent?: boolean;
+}
+
+/** One alert: a job's incident from its first counted failure to the success that resolves it. */
+export interface AlertSummary {
+  alertId: string;
+  jobId: string;
+  status: 'open' | 'resolved';
+  /** The latest failure's kind. */
+  outcome: 'failed' | 'timed_out' | 'abandoned';
+  /** First failure. */
+  since: string;
+  lastFailureAt: string;
+  firstRunId: string;
+  lastRunId: string;
+  /** Counted failures. */
+  failures: number;
+  /** Failures notified on their own (the rest were grouped or inside the repeat interval). */
+  notices: number;
+  suppressed: number;
+  resolvedAt?: string;
+  resolvedByRunId?: string;
+  /** Channels that still have a notice of this alert to deliver. */
+  pendingChannels: string[];
+  /** Newest first. */
+  deliveries: AlertDelivery[];
+}
+
+export interface AlertsResponse {
+  /** Newest first (by `since`). */
+  alerts: AlertSummary[];
+}
+
 // ---- WebSocket /ws ----------------------------------------------------------------------------
 
 /** What a client may ask for. */

@@ -3,7 +3,7 @@
  * real SQLite store file, a real launcher and real job processes. Also reads the store the way a
  * test asserts on it: the events of a job, of a run, of everything.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadNodeConfig, type NodeConfig } from '../../src/config/node-config.js';
 import type { JobEvent } from '../../src/domain/events.js';
@@ -25,6 +25,12 @@ export interface TestNodeOptions {
   node?: Omit<StartNodeOptions, 'config'>;
   /** Log to stderr at this level instead of staying silent (for debugging a test). */
   logLevel?: string;
+  /** The config file's `alerts` section; written to `<tmp>/node.json` and read through `--config`. */
+  alerts?: unknown;
+  /** Environment for alert secrets. @defaultValue {} (a developer's TIMECLOUD_WECOM_WEBHOOK never reaches a test) */
+  env?: Record<string, string | undefined>;
+  /** Where log lines go when `logLevel` is set. @defaultValue process.stderr */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export interface TestNode {
@@ -41,7 +47,13 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
   const jobsDir = options.jobsDir ?? join(tmp.path, 'jobs');
   const dataDir = options.dataDir ?? join(tmp.path, 'data');
   await mkdir(jobsDir, { recursive: true });
+  let configFile: string | undefined;
+  if (options.alerts !== undefined) {
+    configFile = join(tmp.path, 'node.json');
+    await writeFile(configFile, JSON.stringify({ alerts: options.alerts }, null, 2));
+  }
   const config = loadNodeConfig({
+    ...(configFile ? { configFile } : {}),
     flags: {
       jobs: jobsDir,
       data: dataDir,
@@ -53,8 +65,10 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
     },
     env: {},
   });
-  const log = options.logLevel ? createLogger({ level: options.logLevel, destination: process.stderr }) : silentLogger();
-  const node = await startNode({ config, log, ...options.node });
+  const log = options.logLevel
+    ? createLogger({ level: options.logLevel, destination: options.logDestination ?? process.stderr })
+    : silentLogger();
+  const node = await startNode({ config, log, env: options.env ?? {}, ...options.node });
   return {
     node,
     config,
