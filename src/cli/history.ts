@@ -30,7 +30,8 @@ export async function* historyEvents(store: EventStore, query: HistoryQuery): As
   }
   const tail: StoredEvent[] = [];
   for await (const event of source) {
-    if (event.stream.startsWith('snapshot-')) continue;
+    // Bookkeeping, not history: actor snapshots and the alert subscriber's checkpoints.
+    if (event.stream.startsWith('snapshot-') || event.stream.startsWith('alertcheckpoint-')) continue;
     if (!query.renewals && event.type === 'LeaseRenewed') continue;
     if (!query.logs && event.stream.startsWith('runlog-')) continue;
     if (query.run && !event.stream.startsWith('runlog-') && !mentionsRun(event, query.run)) continue;
