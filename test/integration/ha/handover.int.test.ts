@@ -23,7 +23,7 @@ describe('a graceful stop of the leader', () => {
     cleanups.push(tmp.remove);
     const jobs = join(tmp.path, 'jobs');
     await writeJobPackage(jobs, 'ho', {
-      timecloud: { jobs: [job('long', { schedule: '* * * * * *', script: 'sleep 2', timeout: 30_000, grace: 2000, retries: 1, retryDelay: 100 })] },
+      timecloud: { jobs: [job('long', { schedule: '* * * * * *', script: 'sleep 30', timeout: 60_000, grace: 2000, retries: 1, retryDelay: 100 })] },
     });
     const storeFile = join(tmp.path, 'store.db');
     const store = await openStore(storeFile);
@@ -36,11 +36,16 @@ describe('a graceful stop of the leader', () => {
     cluster.start('n2');
     await eventually(() => cluster.output('n2').includes('timecloud node started'), { message: 'the standby up' });
 
-    const run = await eventually(async () => {
-      for await (const event of store.readStream('job-ho/long')) if (event.type === 'RunStarted') return event;
-      return undefined;
-    }, { message: 'a run started by the leader' });
-
+    // A run in flight: started, not yet ended (each would take 30 s).
+    const runId = await eventually(async () => {
+      const open = new Set<string>();
+      for await (const event of store.readStream('job-ho/long')) {
+        const id = (event.data as { runId?: string }).runId;
+        if (event.type === 'RunStarted') open.add(id!);
+        if (['RunSucceeded', 'RunFailed', 'RunTimedOut', 'RunAborted'].includes(event.type)) open.delete(id!);
+      }
+      return [...open][0];
+    }, { message: 'a run in flight on the leader' });
     const stopping = cluster.processes.get('n1')!.stop();
     const released = await eventually(async () => {
       for await (const event of store.readStream('leader', { direction: 'backwards', maxCount: 3 })) {
@@ -61,12 +66,11 @@ describe('a graceful stop of the leader', () => {
     expect(acquiredAt - releasedAt).toBeLessThan(2_000); // far less than the 10 s lease
     await stopping;
 
-    const runId = (run.data as { runId: string }).runId;
     const events: { type: string; data: unknown }[] = [];
     await eventually(async () => {
       events.length = 0;
       for await (const event of store.readStream('job-ho/long')) events.push(event);
-      const retry = events.find((e): e is RetryScheduled => e.type === 'RetryScheduled' && e.data.runId === runId);
+      const retry = events.find((e): e is RetryScheduled => e.type === 'RetryScheduled' && (e as RetryScheduled).data.runId === runId);
       return retry && events.some((e) => e.type === 'RunScheduled' && (e as RunScheduled).data.runId === retry.data.nextRunId);
     }, { message: 'the interrupted run retried by the new leader' });
     const ofRun = events.filter((e) => (e.data as { runId?: string }).runId === runId).map((e) => e.type);
