@@ -118,6 +118,7 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
         const { runId, outcome } = message;
         if (outcome.result === 'cancelled') {
           effects.finished(state.job, runId);
+          reply(ctx, true);
           return state;
         }
         const by = effects.abortedBy(runId);

@@ -108,7 +108,11 @@ export function spawnProcessSlot(
         case 'Done': {
           const current = state.current;
           if (current?.order.runId !== message.runId) return state;
-          dispatch(current.job, { type: 'Finished', runId: message.runId, outcome: message.outcome });
+          // The slot is free only once the result is recorded: a stopping node must not release its
+          // lease (nor this slot take the next run) before the job actor has written it down.
+          await query<JobMsg, unknown>(current.job, { type: 'Finished', runId: message.runId, outcome: message.outcome }, deps.startTimeoutMs ?? 30_000).catch(
+            (error: unknown) => deps.log.warn({ err: error, runId: message.runId }, 'result not acknowledged by its job'),
+          );
           dispatch(dispatcher, { type: 'SlotFree', slot, runId: message.runId });
           return {};
         }
