@@ -4,7 +4,7 @@
  * It names the store it was built from and the last job event it saw (the anchor): a checkpoint
  * of another store, or of a store that was replaced, is not used.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { EventStore } from '../src/store/event-store.js';
@@ -40,7 +40,7 @@ export function checkpointText(checkpoint: Omit<Checkpoint, 'format'>): string {
 }
 
 export async function writeCheckpointFile(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.writeFile(text);
