@@ -49,6 +49,8 @@ export function applyEvent(projections: Record<string, AnyProjection>, states: R
 
 export interface RebuildResult {
   states: ProjectionStates;
+  /** The states in their canonical (checkpoint) form. */
+  encoded: Record<string, unknown>;
   /** The last position read; undefined for an empty store. */
   position?: bigint;
   anchor?: CheckpointAnchor;
@@ -68,7 +70,16 @@ export async function rebuildProjections(store: EventStore, options: { runHistor
     if (event.stream.startsWith('job-')) anchor = { position: event.position.toString(), id: event.id };
     events += 1;
   }
-  return { states: states as unknown as ProjectionStates, position, anchor, events };
+  return { states: states as unknown as ProjectionStates, encoded: encodeStates(projections, states), position, anchor, events };
+}
+
+/** The states as checkpoints hold them: also their canonical form, to compare two of them. */
+export function encodeStates(projections: Record<string, AnyProjection>, states: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(projections).map(([name, p]) => [name, p.encode ? p.encode(states[name]) : states[name]]));
+}
+
+function decodeStates(projections: Record<string, AnyProjection>, data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(projections).map(([name, p]) => [name, p.decode ? p.decode(data[name]) : data[name]]));
 }
 
 function initialStates(projections: Record<string, AnyProjection>): Record<string, unknown> {
@@ -130,6 +141,11 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
     return this.current as unknown as ProjectionStates;
   }
 
+  /** The current states in their canonical (checkpoint) form. */
+  encodedStates(): Record<string, unknown> {
+    return encodeStates(this.projections, this.current);
+  }
+
   /** Loads the checkpoint (when usable) and starts following the store; does not wait to catch up. */
   async start(): Promise<void> {
     const { checkpointFile, log, store } = this.options;
@@ -138,7 +154,7 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
       const { checkpoint, reason } = await readCheckpoint(checkpointFile, store, versionsOf(this.projections));
       if (reason) log.warn({ reason }, 'projections rebuild from the store');
       if (checkpoint) {
-        this.current = checkpoint.states;
+        this.current = decodeStates(this.projections, checkpoint.states);
         this.position = BigInt(checkpoint.position);
         this.anchor = checkpoint.anchor;
         this.startedFrom = 'checkpoint';
@@ -196,7 +212,7 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
       position: this.position.toString(),
       ...(this.anchor ? { anchor: this.anchor } : {}),
       savedAt: new Date().toISOString(),
-      states: this.current,
+      states: encodeStates(this.projections, this.current),
     });
     const cost = performance.now() - started;
     this.notBefore = Date.now() + 100 * cost;

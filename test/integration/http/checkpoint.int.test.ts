@@ -54,7 +54,7 @@ describe('projection checkpoints', () => {
     try {
       const rebuilt = await rebuildProjections(store);
       expect(checkpoint.position).toBe(rebuilt.position!.toString());
-      expect(checkpoint.states).toEqual(json(rebuilt.states));
+      expect(checkpoint.states).toEqual(json(rebuilt.encoded));
     } finally {
       await store.close();
     }
@@ -85,7 +85,7 @@ describe('projection checkpoints', () => {
     await eventually(async () => {
       await projections.settle(10_000);
       const rebuilt = await rebuildProjections(second.node.store);
-      last = { incremental: json(projections.states), rebuilt: json(rebuilt.states) };
+      last = { incremental: json(projections.encodedStates()), rebuilt: json(rebuilt.encoded) };
       return projections.position === rebuilt.position;
     });
     expect(last!.incremental).toEqual(last!.rebuilt);
