@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../src/log.js';
 import type { EventStore, StoredEvent, Subscription } from '../src/store/event-store.js';
-import { checkpointText, readCheckpoint, storeKey, writeCheckpointFile, type CheckpointAnchor } from './checkpoint.js';
+import { checkpointTextInSlices, readCheckpoint, storeKey, writeCheckpointFile, type CheckpointAnchor } from './checkpoint.js';
 import { jobListProjection, type JobListState } from './job-list.projection.js';
 import { nodesProjection, type NodesState } from './nodes.projection.js';
 import { PROJECTED_EVENT_TYPES, type Projection } from './projection.js';
@@ -116,8 +116,12 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
   private subscription: Subscription | undefined;
   private loop: Promise<void> | undefined;
   private stopped = false;
+  /** Events since the last checkpoint, lease renewals not counted: alone they are not worth one. */
   private sinceCheckpoint = 0;
+  private renewalsSinceCheckpoint = false;
   private writing: Promise<void> | undefined;
+  /** Set while a checkpoint is serialised: the states stay still until it resolves. */
+  private hold: Promise<void> | undefined;
   /** Checkpoints are spaced so that serialising them takes at most 1% of the time. */
   private notBefore = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -184,10 +188,12 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
           await new Promise((resolve) => setImmediate(resolve));
           sliceStarted = performance.now();
         }
+        if (this.hold) await this.hold;
         applyEvent(this.projections, this.current, event);
         this.position = event.position;
         if (event.stream.startsWith('job-')) this.anchor = { position: event.position.toString(), id: event.id };
-        this.sinceCheckpoint += 1;
+        if (event.type === 'LeaseRenewed') this.renewalsSinceCheckpoint = true;
+        else this.sinceCheckpoint += 1;
         this.emit('event', event);
         if (this.sinceCheckpoint >= everyEvents) this.checkpoint(false);
       }
@@ -200,27 +206,44 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
     }
   }
 
-  /** Writes the checkpoint when there is something new and the spacing allows (or `force`). */
+  /**
+   * Writes the checkpoint when there is something new and the spacing allows, or with `force`
+   * (on stop) whenever anything at all changed.
+   */
   checkpoint(force: boolean): Promise<void> {
     const file = this.options.checkpointFile;
-    if (!file || this.sinceCheckpoint === 0 || this.position === undefined) return this.writing ?? Promise.resolve();
-    if (this.writing || (!force && Date.now() < this.notBefore)) return this.writing ?? Promise.resolve();
-    const started = performance.now();
-    const text = checkpointText({
-      store: storeKey(this.options.store),
-      versions: versionsOf(this.projections),
-      position: this.position.toString(),
-      ...(this.anchor ? { anchor: this.anchor } : {}),
-      savedAt: new Date().toISOString(),
-      states: encodeStates(this.projections, this.current),
-    });
-    const cost = performance.now() - started;
-    this.notBefore = Date.now() + 100 * cost;
-    this.sinceCheckpoint = 0;
-    this.writing = writeCheckpointFile(file, text)
+    if (!file || this.position === undefined) return Promise.resolve();
+    if (this.writing) return this.writing;
+    const changed = this.sinceCheckpoint > 0 || (force && this.renewalsSinceCheckpoint);
+    if (!changed || (!force && Date.now() < this.notBefore)) return Promise.resolve();
+    this.writing = this.writeCheckpoint(file)
       .catch((error: unknown) => this.options.log.warn({ err: error, file }, 'could not write the projections checkpoint'))
       .finally(() => (this.writing = undefined));
     return this.writing;
+  }
+
+  private async writeCheckpoint(file: string): Promise<void> {
+    const started = performance.now();
+    let release!: () => void;
+    this.hold = new Promise((resolve) => (release = resolve));
+    let text: string;
+    try {
+      text = await checkpointTextInSlices({
+        store: storeKey(this.options.store),
+        versions: versionsOf(this.projections),
+        position: this.position!.toString(),
+        ...(this.anchor ? { anchor: this.anchor } : {}),
+        savedAt: new Date().toISOString(),
+        states: encodeStates(this.projections, this.current),
+      });
+      this.sinceCheckpoint = 0;
+      this.renewalsSinceCheckpoint = false;
+    } finally {
+      this.hold = undefined;
+      release();
+    }
+    this.notBefore = Date.now() + 100 * (performance.now() - started);
+    await writeCheckpointFile(file, text);
   }
 
   /** Waits (at most `timeoutMs`) until every event stored by now has been folded in. */

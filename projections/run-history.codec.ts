@@ -41,18 +41,37 @@ export interface EncodedRunHistory {
   seq: number;
   retries: Record<string, string>;
   /** Oldest first. */
-  runs: unknown[][];
+  runs: unknown[][] | EncodedList;
+}
+
+/**
+ * A list encoded on demand, a slice at a time: the checkpoint writer serialises it in slices
+ * (see `checkpointTextInSlices`), and `JSON.stringify` sees a plain array through `toJSON`.
+ */
+export class EncodedList {
+  constructor(
+    readonly length: number,
+    private readonly encodeSlice: (start: number, end: number) => unknown[],
+  ) {}
+
+  slice(start: number, end: number): unknown[] {
+    return this.encodeSlice(start, Math.min(end, this.length));
+  }
+
+  toJSON(): unknown[] {
+    return this.slice(0, this.length);
+  }
 }
 
 function encodeRun(run: RunRecord): unknown[] {
   const values: unknown[] = [0];
   let mask = 0;
-  FIELDS.forEach((field, bit) => {
-    const value = run[field];
-    if (value === undefined) return;
+  for (let bit = 0; bit < FIELDS.length; bit++) {
+    const value = run[FIELDS[bit]!];
+    if (value === undefined) continue;
     mask |= 1 << bit;
     values.push(value);
-  });
+  }
   values[0] = mask;
   return values;
 }
@@ -67,14 +86,22 @@ function decodeRun(values: unknown[]): RunRecord {
   return run as unknown as RunRecord;
 }
 
+/** Encodes lazily: the state must stay as it is until the result has been serialised. */
 export function encodeRunHistory(state: RunHistoryState): EncodedRunHistory {
-  const runs = Object.values(state.runs).sort((a, b) => a.seq - b.seq);
-  return { seq: state.seq, retries: state.retries, runs: runs.map(encodeRun) };
+  const kept: RunRecord[] = [];
+  const { ids, seqs, head } = state.order;
+  // The order holds every kept run in creation order (and entries of evicted ones, skipped).
+  for (let i = head; i < ids.length; i++) {
+    const run = state.runs[ids[i]!];
+    if (run !== undefined && run.seq === seqs[i]) kept.push(run);
+  }
+  return { seq: state.seq, retries: { ...state.retries }, runs: new EncodedList(kept.length, (start, end) => kept.slice(start, end).map(encodeRun)) };
 }
 
 export function decodeRunHistory(data: EncodedRunHistory): RunHistoryState {
   const state: RunHistoryState = { seq: data.seq, runs: {}, byJob: {}, order: { ids: [], seqs: [], head: 0 }, retries: data.retries, count: 0 };
-  for (const values of data.runs) {
+  const runs = Array.isArray(data.runs) ? data.runs : data.runs.toJSON();
+  for (const values of runs as unknown[][]) {
     const run = decodeRun(values);
     state.runs[run.runId] = run;
     (state.byJob[run.jobId] ??= []).push(run.runId);

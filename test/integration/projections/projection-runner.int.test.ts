@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProjectionRunner, rebuildProjections } from '../../../projections/projection-runner.js';
@@ -95,5 +95,42 @@ describe('the projection runner', () => {
     // A generous bound for a loaded machine; without yielding the gap is the whole catch-up.
     const catchUp = performance.now() - started;
     expect(longestGap).toBeLessThan(Math.max(200, catchUp / 3));
+  });
+
+  it('checkpoints a large history exactly as a rebuild encodes it', async () => {
+    const { store, dir } = await freshStore();
+    const file = join(dir, 'checkpoint.json');
+    for (let job = 0; job < 30; job++) await appendRuns(store, `big/j${job}`, 1000);
+    const runner = new ProjectionRunner({ store, log: silentLogger(), checkpointFile: file });
+    cleanups.push(() => runner.stop());
+    await runner.start();
+    await runner.caughtUp;
+    await runner.checkpoint(true);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { position: string; states: { runs: { runs: unknown[] } } };
+    expect(saved.states.runs.runs).toHaveLength(30_000);
+    expect(saved.position).toBe(runner.position!.toString());
+    expect(saved.states).toEqual(json((await rebuildProjections(store)).encoded));
+  });
+
+  it('writes no periodic checkpoint for lease renewals alone, but saves them on stop', async () => {
+    const { store, dir } = await freshStore();
+    const file = join(dir, 'checkpoint.json');
+    await appendRuns(store, 'small/job', 10);
+    const runner = new ProjectionRunner({ store, log: silentLogger(), checkpointFile: file, checkpointEveryMs: 20 });
+    cleanups.push(() => runner.stop());
+    await runner.start();
+    await eventually(() => existsSync(file), { message: 'the first checkpoint' });
+    await store.append('leader', [{ type: 'LeaseAcquired', data: { nodeId: 'n', epoch: 1, url: 'http://n', ttl: 1000, at: new Date().toISOString() } }], 'no_stream');
+    await eventually(async () => (JSON.parse(await readFile(file, 'utf8')) as { position: string }).position === runner.position?.toString(), {
+      message: 'a checkpoint of the lease event',
+    });
+    const written = (await stat(file)).mtimeMs;
+    for (let i = 0; i < 5; i++) await store.append('leader', [{ type: 'LeaseRenewed', data: { nodeId: 'n', epoch: 1, at: new Date().toISOString() } }]);
+    await runner.settle(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // many checkpoint periods: none may write
+    expect((await stat(file)).mtimeMs).toBe(written);
+    await runner.stop();
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { position: string; states: { nodes: { leader: { lastSeen: string } } } };
+    expect(saved.position).toBe(runner.position!.toString());
   });
 });
