@@ -44,8 +44,13 @@ function mount(app: Koa, router: Router): void {
 
 export function createApp(deps: HttpDeps): Koa {
   const app = new Koa();
-  // Errors are answered by `errorMiddleware`; Koa's own printing would only repeat them.
+  // Errors are answered by `errorMiddleware`; what reaches Koa is a response that failed after
+  // it began (a log download whose reader went away), worth a line at most.
   app.silent = true;
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    const gone = error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE';
+    deps.log[gone ? 'debug' : 'warn']({ err: error }, 'a response failed after it began');
+  });
   app.use(commonHeaders());
   app.use(errorMiddleware(deps.log));
   mount(app, merged([healthRoutes(deps), sessionRoutes(deps)]));
