@@ -19,6 +19,7 @@ import type { NodeConfig } from './config/node-config.js';
 import { ensureNodeId } from './config/node-id.js';
 import type { JobCommand } from './domain/job-commands.js';
 import { randomId } from './domain/ids.js';
+import { startDashboard, type DashboardTuning, type NodeHttp } from './http/dashboard.js';
 import { ConflictError, NotFoundError, TimecloudError, UnavailableError, ValidationError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { startLauncher, type Runner } from './runner/runner.js';
@@ -39,6 +40,10 @@ export interface StartNodeOptions {
   snapshotEvery?: number;
   /** Where alert channel secrets are read (`keyEnv`, `TIMECLOUD_WECOM_WEBHOOK`). @defaultValue process.env */
   env?: Record<string, string | undefined>;
+  /** The admin token of the API (`TIMECLOUD_TOKEN`). @defaultValue `<data>/token`, generated at first start */
+  token?: string;
+  /** Dashboard and API settings (tests shrink them). */
+  http?: DashboardTuning;
 }
 
 export interface TimecloudNode {
@@ -50,6 +55,8 @@ export interface TimecloudNode {
   readonly log: Logger;
   /** Resolves once this node leads and has applied its first scan of the jobs folder. */
   leading(): Promise<void>;
+  /** The API and dashboard server, its projections and metrics. */
+  readonly http: NodeHttp;
   trigger(jobId: string, by?: string, runId?: string): Promise<{ runId: string }>;
   abort(jobId: string, runId: string, by?: string): Promise<void>;
   enable(jobId: string, by?: string): Promise<void>;
@@ -81,11 +88,17 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   });
   const nodeId = config.nodeId ?? ensureNodeId(config.data);
   const host = hostname();
-  const store = await openStore(config.store);
+  const opened = await openStore(config.store);
+  // Listening before the lease starts, so the lease announces the real URL.
+  const dashboard = await startDashboard({ config, nodeId, store: opened, log, clock, token: options.token, ...options.http }).catch(async (error: unknown) => {
+    await opened.close();
+    throw error;
+  });
+  const store = dashboard.store;
   const runner = options.runner ?? (await startLauncher());
   const live = new LiveLogBus();
   const timers = new TimerQueue(clock);
-  const lease = new LeaderLease({ store, nodeId, url: `http://${config.host}:${config.port}`, ttlMs: config.leaseTtl, clock, log });
+  const lease = new LeaderLease({ store, nodeId, url: dashboard.url, ttlMs: config.leaseTtl, clock, log });
   const follower = new JobStatesFollower(store, log);
   await follower.start();
   const engine = new StorePersistenceEngine(store, { snapshotVersion: JOB_SNAPSHOT_VERSION, warm: (key) => follower.warm(key) });
@@ -103,6 +116,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
         slots: config.slots,
         log,
         onCrash,
+        onChange: (state) => dashboard.metrics.onDispatcherChange(state),
         spawnSlot: (dispatcher, index) =>
           spawnProcessSlot(dispatcher, index, {
             runner,
@@ -124,14 +138,14 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       scheduleOf: (spec) => compileSchedule(spec),
       snapshotEvery: options.snapshotEvery ?? 200,
       leaseTtlMs: lease.ttlMs,
+      onPersisted: (events) => dashboard.metrics.onJobEvents(events, clock.now()),
     },
   });
 
   const leadership = new Leadership({ lease, supervisor, runner, follower, jobsDir: config.jobs, clock, log });
 
   // ---- alerts (issue 6): the subscriber runs while this node holds the lease ----
-  const alerting = attachAlerting({ store, lease, config: alertsConfig, log, clock, nodeId, dashboardUrl: `http://${config.host}:${config.port}` });
-  await lease.start();
+  const alerting = attachAlerting({ store, lease, config: alertsConfig, log, clock, nodeId, dashboardUrl: dashboard.url });
 
   async function command(jobId: string, cmd: JobCommand): Promise<CommandReply> {
     const answer = await query<SupervisorMsg, CommandReply>(supervisor, { type: 'JobCommand', jobId, command: cmd }, QUERY_TIMEOUT_MS);
@@ -142,6 +156,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
 
   let stopping: Promise<void> | undefined;
   async function stop(): Promise<void> {
+    await dashboard.close();
     await leadership.quiesce();
     await runner.shutdown('shutdown');
     // Let the slots report the aborted runs so their retries are recorded before the lease goes.
@@ -157,6 +172,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     timers.close();
     stopActor(system);
     if (!options.runner) await runner.close();
+    await dashboard.stop();
     await store.close();
   }
 
@@ -166,7 +182,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     return query(dispatcherRef as ActorRef<{ type: 'Inspect' }>, { type: 'Inspect' }, QUERY_TIMEOUT_MS);
   }
 
-  return {
+  const node: TimecloudNode = {
     nodeId,
     store,
     config,
@@ -174,6 +190,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     live,
     log,
     leading: () => leadership.leading(),
+    http: dashboard,
     async trigger(jobId, by = 'api', runId = randomId()) {
       await command(jobId, { type: 'Trigger', runId, by, at: now() });
       return { runId };
@@ -196,4 +213,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     jobIds: () => query<SupervisorMsg, string[]>(supervisor, { type: 'ListJobs' }, QUERY_TIMEOUT_MS),
     stop: () => (stopping ??= stop()),
   };
+  dashboard.attachNode(node);
+  await lease.start();
+  return node;
 }

@@ -55,6 +55,14 @@ export interface RunSummary {
   /** Set when a retry was scheduled after this attempt. */
   retry?: { nextRunId: string; dueAt: string };
   logTruncated?: { keptBytes: number; droppedBytes: number };
+  /** Why a run was skipped, missed, aborted or abandoned, in words. */
+  note?: string;
+  /**
+   * Set on a `missed` entry: how many ticks it stands for (a long outage is one entry) and the
+   * last of them. A skipped or missed tick has no run of its own: its `runId` is the id the tick's
+   * run would have had.
+   */
+  missed?: { count: number; until?: string };
 }
 
 export interface FireTime {
@@ -98,18 +106,39 @@ export interface JobDetail extends JobSummary {
   stats: { runs: number; succeeded: number; failed: number; p50DurationMs?: number; p95DurationMs?: number };
 }
 
+/** A `timecloud.json` (or one job in it) that could not be read and has no valid definition to fall back on. */
+export interface ConfigProblem {
+  file: string;
+  /** Absent when the file as a whole is unreadable. */
+  jobId?: string;
+  field?: string;
+  message: string;
+  at: string;
+}
+
 export interface JobsResponse {
   jobs: JobSummary[];
+  /** Files and jobs that could not be read (jobs that kept a previous definition show `rejection` instead). */
+  problems: ConfigProblem[];
 }
 
 export interface JobResponse {
   job: JobDetail;
 }
 
+/**
+ * `POST /api/jobs/:id/trigger` answers 202 with this. `enable` and `disable` answer 204, and
+ * `POST /api/runs/:runId/abort` 202 (a running run stops through its signal ladder), without a body.
+ */
 export interface TriggerResponse {
   runId: string;
 }
 
+/**
+ * `GET /api/runs?job=&status=&limit=&before=`, newest first. `status` takes one status or a
+ * comma-separated list; `limit` is 1–1000 (default 50). The node keeps the newest 1,000 runs of
+ * each job (and 200,000 in all) in memory; older runs are only in the event trail.
+ */
 export interface RunsResponse {
   runs: RunSummary[];
   /** Pass as `before` to get the next (older) page; absent on the last page. */
@@ -157,6 +186,11 @@ export interface NodesResponse {
   nodes: NodeInfo[];
 }
 
+/**
+ * `GET /api/events?stream=&from=&limit=&direction=`: `stream` is one stream name, or a prefix
+ * ending in `*` (`job-*`); without it run logs, snapshots and lease renewals are left out.
+ * `from` is an inclusive `$all` position; `direction` is `forwards` (default) or `backwards`.
+ */
 export interface EventsResponse {
   events: StoredEventJson[];
   /** Position to pass as `from` for the next page; absent at the end. */
