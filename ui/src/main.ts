@@ -1,0 +1,24 @@
+// Boots the dashboard: router, login redirect on 401, and the live event feed once logged in.
+import { createApp, watch } from 'vue';
+import App from './App.vue';
+import { authState, onUnauthorized } from './api/client.js';
+import { connectFeed, disconnectFeed } from './composables/useEventFeed.js';
+import { router } from './router.js';
+import './styles/base.css';
+
+onUnauthorized(() => {
+  const current = router.currentRoute.value;
+  if (current.name === 'login') return;
+  void router.replace({ name: 'login', query: { redirect: current.fullPath } });
+});
+
+watch(
+  authState,
+  (state) => {
+    if (state === 'in') connectFeed();
+    if (state === 'out') disconnectFeed();
+  },
+  { immediate: true },
+);
+
+createApp(App).use(router).mount('#app');
