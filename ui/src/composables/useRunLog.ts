@@ -5,6 +5,7 @@
  */
 import { onScopeDispose, shallowRef, watch, type Ref } from 'vue';
 import { api } from '../api/client.js';
+import { overlap } from '../format/log-lines.js';
 import { useEventFeed, type LogLine } from './useEventFeed.js';
 
 /** Lines kept in the page; the full log is a download. */
@@ -14,16 +15,6 @@ const TAIL_LINES = 2000;
 export interface ShownLine extends LogLine {
   /** Stable key for rendering. */
   n: number;
-}
-
-/** How many lines at the end of `stored` repeat the start of `live`. */
-export function overlap(stored: string[], live: string[]): number {
-  for (let k = Math.min(stored.length, live.length); k > 0; k--) {
-    let same = true;
-    for (let i = 0; i < k && same; i++) same = stored[stored.length - k + i] === live[i];
-    if (same) return k;
-  }
-  return 0;
 }
 
 export function useRunLog(runId: Ref<string>, ended: Ref<boolean>) {

@@ -4,17 +4,7 @@
  */
 import type { StoredEventJson } from '../../../../src/http/api-types.js';
 import { api } from '../../api/client.js';
-
-export interface AuditFilter {
-  stream?: string;
-  /** One type or a comma-separated list. */
-  type?: string;
-  run?: string;
-  /** ISO instants, inclusive. */
-  since?: string;
-  until?: string;
-  direction: 'forwards' | 'backwards';
-}
+import { eventTime, matchesFilter, type AuditFilter } from './audit-match.js';
 
 export interface AuditPage {
   events: StoredEventJson[];
@@ -27,33 +17,6 @@ export interface AuditPage {
 export const PAGE_SIZE = 50;
 const FETCH_SIZE = 200;
 const MAX_FETCHES = 25;
-
-/** When the event happened: the `at` its data records, else when it was stored. */
-export function eventTime(event: StoredEventJson): string {
-  const at = (event.data as { at?: unknown } | null)?.at;
-  return typeof at === 'string' ? at : event.created;
-}
-
-function streamMatches(pattern: string | undefined, stream: string): boolean {
-  if (!pattern) return !stream.startsWith('runlog-');
-  return pattern.endsWith('*') ? stream.startsWith(pattern.slice(0, -1)) : stream === pattern;
-}
-
-export function matchesFilter(filter: AuditFilter, event: StoredEventJson): boolean {
-  if (!streamMatches(filter.stream, event.stream)) return false;
-  if (filter.type) {
-    const types = filter.type.split(',').map((t) => t.trim()).filter(Boolean);
-    if (types.length && !types.includes(event.type)) return false;
-  }
-  if (filter.run) {
-    const data = (event.data ?? {}) as { runId?: unknown; nextRunId?: unknown };
-    if (data.runId !== filter.run && data.nextRunId !== filter.run && event.stream !== `runlog-${filter.run}`) return false;
-  }
-  const time = Date.parse(eventTime(event));
-  if (filter.since && time < Date.parse(filter.since)) return false;
-  if (filter.until && time > Date.parse(filter.until)) return false;
-  return true;
-}
 
 /** True once paging in `direction` can only meet events outside the time window. */
 function pastWindow(filter: AuditFilter, event: StoredEventJson): boolean {
