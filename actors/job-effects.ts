@@ -35,6 +35,8 @@ export interface JobActorDeps extends DecideContext {
    * itself (or died) and its launcher has taken the process group down.
    */
   leaseTtlMs: number;
+  /** Told about events once they are stored (metrics). */
+  onPersisted?(events: readonly JobEvent[]): void;
 }
 
 /** Slack for clocks and schedulers on top of `ttl + grace` before a run is declared abandoned. */

@@ -45,6 +45,7 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
       key,
       events.map((event) => ({ id: eventIdFor(event), type: event.type, data: event.data, metadata })),
     );
+    deps.onPersisted?.(events);
     const job = events.reduce((s, event) => evolve(s, event, { epoch: metadata.epoch }), state.job);
     let sinceSnapshot = state.sinceSnapshot + events.length;
     if (sinceSnapshot >= deps.snapshotEvery) {

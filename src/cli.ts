@@ -110,6 +110,26 @@ withSettings(program.command('status').description('print the leader, the jobs a
   }),
 );
 
+const projections = program.command('projections').description("the dashboard's read models");
+withSettings(
+  projections
+    .command('rebuild')
+    .description('rebuild the projections from the whole event store and write their checkpoint (<data>/projections.checkpoint.json)'),
+  ['data', 'store'],
+).action(
+  action(async (flags: Record<string, unknown>) => {
+    const config = settings(pick(flags, ['data', 'store', 'config']));
+    const { rebuildCheckpoint } = await import('./cli/projections.js');
+    const store = await openStore(config.store);
+    try {
+      const report = await rebuildCheckpoint(store, config.data);
+      process.stdout.write(`rebuilt from ${report.events} events in ${report.ms} ms: ${report.jobs} jobs, ${report.runs} runs kept; wrote ${report.file}\n`);
+    } finally {
+      await store.close();
+    }
+  }),
+);
+
 function pick(flags: Record<string, unknown>, names: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(flags).filter(([name]) => names.includes(name)));
 }

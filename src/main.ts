@@ -17,6 +17,7 @@ import { watchJobsFolder, type JobsDiff, type JobsWatcher } from './config/watch
 import type { JobCommand } from './domain/job-commands.js';
 import type { JobSpec } from './domain/job-spec.js';
 import { randomId } from './domain/ids.js';
+import { startDashboard, type DashboardTuning, type NodeHttp } from './http/dashboard.js';
 import { ConflictError, NotFoundError, TimecloudError, UnavailableError, ValidationError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { startLauncher, type Runner } from './runner/runner.js';
@@ -35,6 +36,10 @@ export interface StartNodeOptions {
   runner?: Runner;
   /** Snapshot a job's state after this many events. @defaultValue 200 */
   snapshotEvery?: number;
+  /** The admin token of the API (`TIMECLOUD_TOKEN`). @defaultValue `<data>/token`, generated at first start */
+  token?: string;
+  /** Dashboard and API settings (tests shrink them). */
+  http?: DashboardTuning;
 }
 
 export interface TimecloudNode {
@@ -44,6 +49,8 @@ export interface TimecloudNode {
   readonly lease: LeaderLease;
   readonly live: LiveLogBus;
   readonly log: Logger;
+  /** The API and dashboard server, its projections and metrics. */
+  readonly http: NodeHttp;
   /** Resolves once the first scan of the jobs folder reached the job actors. */
   readonly ready: Promise<void>;
   trigger(jobId: string, by?: string, runId?: string): Promise<{ runId: string }>;
@@ -90,11 +97,17 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   const log = options.log ?? createLogger({ level: config.logLevel });
   const nodeId = config.nodeId ?? ensureNodeId(config.data);
   const host = hostname();
-  const store = await openStore(config.store);
+  const opened = await openStore(config.store);
+  // Listening before the lease starts, so the lease announces the real URL.
+  const dashboard = await startDashboard({ config, nodeId, store: opened, log, clock, token: options.token, ...options.http }).catch(async (error: unknown) => {
+    await opened.close();
+    throw error;
+  });
+  const store = dashboard.store;
   const runner = options.runner ?? (await startLauncher());
   const live = new LiveLogBus();
   const timers = new TimerQueue(clock);
-  const lease = new LeaderLease({ store, nodeId, url: `http://${config.host}:${config.port}`, ttlMs: config.leaseTtl, clock, log });
+  const lease = new LeaderLease({ store, nodeId, url: dashboard.url, ttlMs: config.leaseTtl, clock, log });
   const engine = new StorePersistenceEngine(store, { snapshotVersion: JOB_SNAPSHOT_VERSION });
   const system = startSystem(`timecloud-${nodeId.replace(/[^a-z0-9-]/gi, '-')}`, engine);
   const onCrash = (_m: unknown, error: unknown, ctx: { resetChild: symbol; reset: symbol }, child?: unknown) => {
@@ -110,6 +123,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
         slots: config.slots,
         log,
         onCrash,
+        onChange: (state) => dashboard.metrics.onDispatcherChange(state),
         spawnSlot: (dispatcher, index) =>
           spawnProcessSlot(dispatcher, index, { runner, store, clock, log, live, logLimitBytes: config.logLimit, onCrash }),
       }),
@@ -122,6 +136,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       scheduleOf: (spec) => compileSchedule(spec),
       snapshotEvery: options.snapshotEvery ?? 200,
       leaseTtlMs: lease.ttlMs,
+      onPersisted: (events) => dashboard.metrics.onJobEvents(events, clock.now()),
     },
   });
 
@@ -144,7 +159,6 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     await watcher.ready;
   })();
   await ready;
-  await lease.start();
 
   async function command(jobId: string, cmd: JobCommand): Promise<CommandReply> {
     const answer = await query<SupervisorMsg, CommandReply>(supervisor, { type: 'JobCommand', jobId, command: cmd }, QUERY_TIMEOUT_MS);
@@ -155,6 +169,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
 
   let stopping: Promise<void> | undefined;
   async function stop(): Promise<void> {
+    await dashboard.close();
     await watcher?.close();
     dispatch(supervisor, { type: 'SetLeader', leader: false });
     await runner.shutdown('shutdown');
@@ -169,6 +184,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     timers.close();
     stopActor(system);
     if (!options.runner) await runner.close();
+    await dashboard.stop();
     await store.close();
   }
 
@@ -178,13 +194,14 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     return query(dispatcherRef as ActorRef<{ type: 'Inspect' }>, { type: 'Inspect' }, QUERY_TIMEOUT_MS);
   }
 
-  return {
+  const node: TimecloudNode = {
     nodeId,
     store,
     config,
     lease,
     live,
     log,
+    http: dashboard,
     ready,
     async trigger(jobId, by = 'api', runId = randomId()) {
       await command(jobId, { type: 'Trigger', runId, by, at: now() });
@@ -208,4 +225,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     jobIds: () => query<SupervisorMsg, string[]>(supervisor, { type: 'ListJobs' }, QUERY_TIMEOUT_MS),
     stop: () => (stopping ??= stop()),
   };
+  dashboard.attachNode(node);
+  await lease.start();
+  return node;
 }

@@ -3,17 +3,25 @@
  * the SIGUSR2 ladder, their retries are recorded, the lease is released for a standby).
  */
 import type { NodeConfig } from '../config/node-config.js';
+import { TOKEN_ENV } from '../http/auth.js';
 import { createLogger } from '../log.js';
 import { startNode } from '../main.js';
 
 export async function runStart(config: NodeConfig): Promise<void> {
   const log = createLogger({ level: config.logLevel });
-  const node = await startNode({ config, log });
+  const node = await startNode({ config, log, token: process.env[TOKEN_ENV] });
   const jobs = await node.jobIds();
   log.info(
-    { nodeId: node.nodeId, jobsFolder: config.jobs, jobs: jobs.length, store: node.store.description, slots: config.slots },
+    { nodeId: node.nodeId, jobsFolder: config.jobs, jobs: jobs.length, store: node.store.description, slots: config.slots, url: node.http.url },
     'timecloud node started',
   );
+  if (node.http.generatedToken) {
+    // Printed once, to the terminal only: never through the logger.
+    process.stderr.write(
+      `\ntimecloud: generated the admin token (kept in ${config.data}/token; set ${TOKEN_ENV} to choose your own):\n\n  ${node.http.generatedToken}\n\n` +
+        `Dashboard: ${node.http.url}/\n\n`,
+    );
+  }
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -126,7 +126,10 @@ export interface JobResponse {
   job: JobDetail;
 }
 
-/** `POST /api/jobs/:id/trigger` answers 202 with this; `enable`, `disable` and `abort` answer 204 without a body. */
+/**
+ * `POST /api/jobs/:id/trigger` answers 202 with this. `enable` and `disable` answer 204, and
+ * `POST /api/runs/:runId/abort` 202 (a running run stops through its signal ladder), without a body.
+ */
 export interface TriggerResponse {
   runId: string;
 }

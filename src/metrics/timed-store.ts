@@ -1,0 +1,18 @@
+/** An `EventStore` whose appends are timed; everything else passes through untouched. */
+import type { EventStore } from '../store/event-store.js';
+
+export function timeAppends<S extends EventStore>(store: S, observe: (seconds: number) => void): S {
+  const append: EventStore['append'] = async (stream, events, expected) => {
+    const started = performance.now();
+    const result = await store.append(stream, events, expected);
+    observe((performance.now() - started) / 1000);
+    return result;
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'append') return append;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
