@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEventJson } from '../../../src/http/api-types.js';
 import { matchesFilter } from '../../../ui/src/pages/audit/audit-match.js';
-import { overlap } from '../../../ui/src/format/log-lines.js';
+import { storedUpTo } from '../../../ui/src/format/log-lines.js';
 import { formatDuration, formatRelative } from '../../../ui/src/format/time.js';
 
 const NOW = Date.parse('2026-03-29T12:00:00.000Z');
@@ -34,15 +34,25 @@ describe('durations', () => {
 });
 
 describe('joining a stored log with live lines', () => {
-  it('drops the live lines that the stored log already ends with', () => {
-    expect(overlap(['a', 'b', 'c'], ['b', 'c', 'd'])).toBe(2);
-    expect(overlap(['a', 'b'], ['c'])).toBe(0);
-    expect(overlap([], ['a'])).toBe(0);
-    expect(overlap(['a', 'b'], [])).toBe(0);
+  it('counts the live lines the stored log already ends with', () => {
+    expect(storedUpTo(['a', 'b', 'c'], ['b', 'c', 'd'])).toBe(2);
+    expect(storedUpTo(['a', 'b', 'c'], ['c'])).toBe(1);
+    expect(storedUpTo(['a', 'b'], ['c', 'd'])).toBe(0);
+    expect(storedUpTo([], ['a'])).toBe(0);
+    expect(storedUpTo(['a', 'b'], [])).toBe(0);
   });
 
-  it('takes the longest match, so repeated lines are not shown twice', () => {
-    expect(overlap(['x', 'tick', 'tick'], ['tick', 'tick', 'y'])).toBe(2);
+  it('aligns live lines that began before the stored tail did', () => {
+    // The page kept more live lines than the tail it read back.
+    expect(storedUpTo(['c', 'd'], ['a', 'b', 'c', 'd', 'e'])).toBe(4);
+  });
+
+  it('does not take a line in the middle of the stored log for its end', () => {
+    expect(storedUpTo(['a', 'x', 'b'], ['x', 'y'])).toBe(0);
+  });
+
+  it('takes the longest alignment, so repeated lines are not shown twice', () => {
+    expect(storedUpTo(['x', 'tick', 'tick'], ['tick', 'tick', 'y'])).toBe(2);
   });
 });
 

@@ -68,7 +68,8 @@ async function send(method: 'GET' | 'POST', path: string, accept: string): Promi
 
 async function json<T>(method: 'GET' | 'POST', path: string): Promise<T> {
   const response = await send(method, path, 'application/json');
-  if (response.status === 204) return undefined as T;
+  // 202 and 204 answers of mutations may carry no JSON at all (Koa fills in "Accepted").
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined as T;
   return (await response.json()) as T;
 }
 

@@ -1,16 +1,22 @@
 /**
- * A run's log as lines: the stored tail from the API, then live lines from the event feed. Lines
- * that arrive while the stored tail is being read are held and joined without duplicates, and
- * the log is re-read after a reconnection and once the run has ended, so nothing goes missing.
+ * A run's log as lines: the stored tail from the API, joined with live lines from the event feed.
+ * The log is stored a moment after it is printed, and a line printed before the page followed the
+ * run reaches it only through the store: so the log is read when the page opens, once more shortly
+ * after, after each reconnection and when the run ends. Each read keeps the live lines the store
+ * does not hold yet, so nothing is lost or shown twice.
  */
 import { onScopeDispose, shallowRef, watch, type Ref } from 'vue';
 import { api } from '../api/client.js';
-import { overlap } from '../format/log-lines.js';
+import { storedUpTo } from '../format/log-lines.js';
 import { useEventFeed, type LogLine } from './useEventFeed.js';
 
 /** Lines kept in the page; the full log is a download. */
 export const MAX_LINES = 5000;
 const TAIL_LINES = 2000;
+/** Live lines remembered for joining with the next read. */
+const RECENT_LIVE = 1000;
+/** Longer than the log writer's flush interval (200 ms), with room for a loaded machine. */
+const FOLLOW_UP_READ_MS = 1500;
 
 export interface ShownLine extends LogLine {
   /** Stable key for rendering. */
@@ -23,63 +29,81 @@ export function useRunLog(runId: Ref<string>, ended: Ref<boolean>) {
   const dropped = shallowRef(0);
   const error = shallowRef<string>();
   const loaded = shallowRef(false);
+  /** Completed reads of the stored log (tests use it to tell a live line from a read one). */
+  const reads = shallowRef(0);
   let counter = 0;
-  let held: LogLine[] | undefined;
-  let stopFollowing: (() => void) | undefined;
+  let recent: LogLine[] = [];
+  let reading = 0;
   let generation = 0;
+  let stopFollowing: (() => void) | undefined;
+  let followUp: ReturnType<typeof setTimeout> | undefined;
 
-  function push(add: LogLine[]): void {
-    if (add.length === 0) return;
-    const next = [...lines.value, ...add.map((line) => ({ ...line, n: counter++ }))];
-    const excess = next.length - MAX_LINES;
-    if (excess > 0) dropped.value += excess;
-    lines.value = excess > 0 ? next.slice(excess) : next;
+  function show(all: LogLine[], droppedBefore: number): void {
+    const excess = Math.max(0, all.length - MAX_LINES);
+    dropped.value = droppedBefore + excess;
+    lines.value = all.slice(excess).map((line) => ({ ...line, n: counter++ }));
   }
 
-  async function resync(): Promise<void> {
-    const mine = ++generation;
-    // Keep lines already held by an earlier read still in flight: this read's text may lack them.
-    held ??= [];
+  function onLive(line: LogLine): void {
+    recent.push(line);
+    if (recent.length > RECENT_LIVE) recent = recent.slice(-RECENT_LIVE);
+    // While a read is on its way, the join after it shows this line.
+    if (reading === 0) show([...lines.value, line], dropped.value);
+  }
+
+  async function read(): Promise<void> {
+    const mine = generation;
+    reading += 1;
     try {
       const text = await api.runLog(runId.value, TAIL_LINES);
       if (mine !== generation) return;
       const stored = text.split('\n');
       if (stored.at(-1) === '') stored.pop();
-      const live = held ?? [];
-      const skip = overlap(stored, live.map((l) => l.text));
-      lines.value = [];
-      dropped.value = 0;
-      push(stored.map((text) => ({ stream: 'stdout' as const, text })));
-      push(live.slice(skip));
+      const live = recent;
+      const held = storedUpTo(stored, live.map((line) => line.text));
+      // Stored text has no stream: the lines matched with live ones get theirs back.
+      const matched = Math.min(held, stored.length);
+      const joined: LogLine[] = stored.map((text, i) => {
+        const fromLive = i >= stored.length - matched ? live[held - (stored.length - i)] : undefined;
+        return { stream: fromLive?.stream ?? 'stdout', text };
+      });
+      show([...joined, ...live.slice(held)], 0);
       error.value = undefined;
+      reads.value += 1;
     } catch (caught) {
       if (mine === generation) error.value = caught instanceof Error ? caught.message : String(caught);
     } finally {
-      if (mine === generation) {
-        held = undefined;
-        loaded.value = true;
-      }
+      reading -= 1;
+      if (mine === generation) loaded.value = true;
     }
   }
 
   function start(): void {
     stopFollowing?.();
-    held = undefined;
+    clearTimeout(followUp);
+    generation += 1;
+    recent = [];
     lines.value = [];
+    dropped.value = 0;
     loaded.value = false;
-    stopFollowing = feed.follow(runId.value, (line) => (held ? held.push(line) : push([line])));
-    void resync();
+    reads.value = 0;
+    stopFollowing = feed.follow(runId.value, onLive);
+    void read().then(() => {
+      if (!ended.value) followUp = setTimeout(() => void read(), FOLLOW_UP_READ_MS);
+    });
   }
 
   watch(runId, start, { immediate: true });
-  onScopeDispose(() => stopFollowing?.());
-  watch(feed.connections, (now, before) => {
-    if (before > 0 && now > before) void resync();
+  onScopeDispose(() => {
+    stopFollowing?.();
+    clearTimeout(followUp);
   });
-  // The last lines are stored a moment after they were printed: read once more when it ends.
+  watch(feed.connections, (now, before) => {
+    if (before > 0 && now > before) void read();
+  });
   watch(ended, (isEnded, was) => {
-    if (isEnded && was === false) void resync();
+    if (isEnded && was === false) void read();
   });
 
-  return { lines, dropped, error, loaded };
+  return { lines, dropped, error, loaded, reads };
 }
