@@ -44,7 +44,8 @@ export async function openBrowser(): Promise<TestBrowser> {
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
+    // A 401 before logging in is expected; Chromium reports every non-2xx load as a console error.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
   });
   return {
     context,
@@ -65,7 +66,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.TIMECLOUD_SCREENSHOTS !== '1') return;
   const folder = join(REPO_ROOT, 'docs', 'screenshots');
   await mkdir(folder, { recursive: true });
-  // Caret and hover state are noise in a picture.
+  // Caret, hover state and toasts from earlier steps are noise in a picture.
   await page.mouse.move(0, 0);
+  for (const dismiss of await page.locator('[data-testid="toast"] button').all()) await dismiss.click().catch(() => undefined);
+  await page.locator('[data-testid="toast"]').first().waitFor({ state: 'detached' }).catch(() => undefined);
   await page.screenshot({ path: join(folder, `${name}.png`), animations: 'disabled', caret: 'hide' });
 }
