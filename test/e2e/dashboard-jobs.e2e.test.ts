@@ -10,7 +10,7 @@ import { startDashboardNode, type DashboardNode } from '../support/e2e/dashboard
 import { errorToasts, jobRow } from '../support/e2e/dashboard.js';
 import { ensureUiBuilt, REPO_ROOT } from '../support/e2e/ui-build.js';
 import { eventually } from '../support/eventually.js';
-import { job, writeJobPackage } from '../support/job-packages.js';
+import { job, writeJobPackage, writeTimecloud } from '../support/job-packages.js';
 import { jobEvents } from '../support/test-node.js';
 
 const JOB_STATUS = '[data-testid="status"][data-kind="job"]';
@@ -24,6 +24,7 @@ beforeAll(async () => {
   dashboard = await startDashboardNode({
     prepareJobs: async (jobsDir) => {
       await cp(join(REPO_ROOT, 'examples'), jobsDir, { recursive: true });
+      await writeJobPackage(jobsDir, 'billing', { timecloud: { jobs: [job('invoice', { schedule: '0 0 3 * * *', timezone: 'Europe/Berlin' })] } });
       await writeJobPackage(jobsDir, 'ticker', {
         timecloud: { jobs: [job('every-second', { script: 'echo tick', schedule: '* * * * * *', maintainer: ['ops'] })] },
       });
@@ -76,7 +77,7 @@ describe('the dashboard', () => {
     await eventually(async () => (await page.getByTestId('job-row').count()) === 1);
     expect(await jobRow(page, 'slow-sync/sync').count()).toBe(1);
     await page.getByTestId('job-search').fill('');
-    await eventually(async () => (await page.getByTestId('job-row').count()) === EXAMPLE_JOBS.length + 1);
+    await eventually(async () => (await page.getByTestId('job-row').count()) === EXAMPLE_JOBS.length + 2);
   });
 
   it('disables a job from the list: it shows as disabled, has no next fire time and stops firing', async () => {
@@ -103,5 +104,40 @@ describe('the dashboard', () => {
     expect(late).toEqual([]);
     expect(await errorToasts(page)).toEqual([]);
     expect(browser.pageErrors).toEqual([]);
+  });
+
+  it("shows the next fire times in the job's zone with their UTC offsets, and a banner when its file breaks", async () => {
+    const { page } = browser;
+    await page.goto(`${dashboard.url}/#/jobs/billing/invoice`);
+    const fires = page.getByTestId('fire-time');
+    await eventually(async () => (await fires.count()) === 10, { message: 'ten fire times' });
+    for (const text of await fires.allTextContents()) expect(text).toMatch(/\d{4}-\d\d-\d\d 03:00:00\s*UTC\+0[12]:00/);
+    expect(await page.getByTestId('rejection-banner').count()).toBe(0);
+
+    await writeTimecloud(join(dashboard.jobsDir, 'billing'), { jobs: [job('invoice', { schedule: '0 0 3 * * *', timeout: -5 })] });
+    const banner = page.getByTestId('rejection-banner');
+    await eventually(async () => (await banner.textContent())?.includes('timeout'), { message: 'the rejection banner, live' });
+    // The node keeps the last valid definition, and so does the page.
+    expect(await page.getByTestId('json').textContent()).toContain('"timeout": 5000');
+    expect(await fires.count()).toBe(10);
+    await screenshot(page, 'job-rejected');
+
+    await writeJobPackage(dashboard.jobsDir, 'broken', { timecloud: '{ "jobs": [ not json' });
+    await page.getByTestId('nav-jobs').click();
+    const problems = page.getByTestId('config-problems');
+    await eventually(async () => (await problems.textContent())?.includes(join('broken', 'timecloud.json')), { message: 'the file problem' });
+    await eventually(async () => (await jobRow(page, 'billing/invoice').getByTestId('job-rejected').count()) === 1);
+    expect(browser.pageErrors).toEqual([]);
+  });
+
+  it('logs out: the session ends and every page asks for the token again', async () => {
+    const { page } = browser;
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-form').waitFor();
+    const api = await browser.context.request.get(`${dashboard.url}/api/jobs`, { headers: { accept: 'application/json' } });
+    expect(api.status()).toBe(401);
+    await page.goto(`${dashboard.url}/#/nodes`);
+    await page.getByTestId('login-form').waitFor();
+    expect(new URL(page.url()).hash).toMatch(/^#\/login\?redirect=/);
   });
 });

@@ -118,7 +118,15 @@ describe('runs in the dashboard', () => {
     const runId = runIdOf(page.url());
     await waitForRunStatus(page, 'succeeded');
     await eventually(async () => (await logLines(page)).includes('sync: done'));
+    expect(await logLines(page)).toHaveLength(6);
+    const stderr = page.locator('[data-testid="log-line"].stderr .text');
+    expect(await stderr.allTextContents()).toEqual(['sync: 1 row skipped (duplicate key order-1142)']);
     await screenshot(page, 'run');
+    // The download link serves the whole stored log to this browser's session.
+    const href = await page.getByTestId('log-download').getAttribute('href');
+    const download = await browser.context.request.get(new URL(href ?? '', dashboard.url).href);
+    expect(download.status()).toBe(200);
+    expect(await download.text()).toContain('sync: batch 2 of 3: 120 rows written\n');
     await page.goto(`${dashboard.url}/#/jobs/shop/sync`);
     await page.getByTestId('duration-chart').waitFor();
     await eventually(async () => (await page.getByTestId('run-row').count()) >= 1);

@@ -111,8 +111,6 @@ export const api = {
     json<RunsResponse>('GET', `/api/runs${query({ ...q, status: Array.isArray(q.status) ? q.status.join(',') : q.status })}`),
   run: (runId: string) => json<RunResponse>('GET', run(runId)),
   abort: (runId: string) => json<unknown>('POST', `${run(runId)}/abort`),
-  /** The stored log of a run as text; `tail` keeps only its last lines. */
-  runLog: async (runId: string, tail?: number) => (await send('GET', `${run(runId)}/log${query({ tail })}`, 'text/plain')).text(),
   /** Where the browser downloads a run's whole log (the cookie authenticates it). */
   runLogUrl: (runId: string) => `${run(runId)}/log`,
   queue: () => json<QueueResponse>('GET', '/api/queue'),
@@ -137,5 +135,11 @@ export const api = {
     if (!(response.ok || response.type === 'opaqueredirect')) throw await errorFrom(response);
     // Prove the cookie works before leaving the login page, so a bad token is reported here.
     await json<NodesResponse>('GET', '/api/nodes');
+  },
+
+  /** Ends the session: the server clears the cookie. */
+  async logout(): Promise<void> {
+    await fetch('/logout', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } }).catch(() => undefined);
+    authState.value = 'out';
   },
 };

@@ -6,7 +6,7 @@
  * does not hold yet, so nothing is lost or shown twice.
  */
 import { onScopeDispose, shallowRef, watch, type Ref } from 'vue';
-import { api } from '../api/client.js';
+import { readStoredLog } from '../api/run-log.js';
 import { storedUpTo } from '../format/log-lines.js';
 import { useEventFeed, type LogLine } from './useEventFeed.js';
 
@@ -55,19 +55,14 @@ export function useRunLog(runId: Ref<string>, ended: Ref<boolean>) {
     const mine = generation;
     reading += 1;
     try {
-      const text = await api.runLog(runId.value, TAIL_LINES);
+      const stored = await readStoredLog(runId.value, TAIL_LINES);
       if (mine !== generation) return;
-      const stored = text.split('\n');
-      if (stored.at(-1) === '') stored.pop();
       const live = recent;
-      const held = storedUpTo(stored, live.map((line) => line.text));
-      // Stored text has no stream: the lines matched with live ones get theirs back.
-      const matched = Math.min(held, stored.length);
-      const joined: LogLine[] = stored.map((text, i) => {
-        const fromLive = i >= stored.length - matched ? live[held - (stored.length - i)] : undefined;
-        return { stream: fromLive?.stream ?? 'stdout', text };
-      });
-      show([...joined, ...live.slice(held)], 0);
+      const held = storedUpTo(
+        stored.map((line) => line.text),
+        live.map((line) => line.text),
+      );
+      show([...stored, ...live.slice(held)], 0);
       error.value = undefined;
       reads.value += 1;
     } catch (caught) {
