@@ -127,7 +127,8 @@ export function requireAuth(auth: Auth) {
     }
     if (method === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
       const origin = ctx.get('Origin');
-      if (origin && origin !== ctx.origin) {
+      // Not `ctx.origin`: Koa 3 answers that from the Origin header itself.
+      if (origin && origin !== `${ctx.protocol}://${ctx.host}`) {
         sendError(ctx, 401, 'UNAUTHORIZED', `cross-site request from ${origin} refused: the session cookie only works from this dashboard`);
         return;
       }
