@@ -41,6 +41,7 @@ beforeAll(async () => {
   dashboard = await startDashboardNode();
   browser = await openBrowser();
   await browser.context.addInitScript(SOCKET_CONTROL);
+  await logIn(browser.page, dashboard.url, dashboard.token, '/nodes');
 }, 180_000);
 
 afterAll(async () => {
@@ -70,7 +71,7 @@ async function feedStatus(): Promise<string | null> {
 describe('the live event feed', () => {
   it('resumes after a dropped connection: events stored meanwhile appear once, without a reload', async () => {
     const { page } = browser;
-    await logIn(page, dashboard.url, dashboard.token, `/audit?stream=${STREAM}`);
+    await page.goto(`${dashboard.url}/#/audit?stream=${STREAM}`);
     await eventually(async () => (await feedStatus()) === 'live', { message: 'the feed to connect' });
     const before = await appendAlert();
     await eventually(async () => (await rowIds()).includes(before), { message: 'a live event before the drop' });
@@ -89,5 +90,36 @@ describe('the live event feed', () => {
     await eventually(async () => (await rowIds())[0] === after, { message: 'live events after the reconnect' });
     expect(await rowIds()).toHaveLength(5);
     expect(browser.pageErrors.filter((e) => !e.includes('WebSocket'))).toEqual([]);
+  });
+
+  it('keeps an event pushed while the audit page was still reading the store', async () => {
+    const { page } = browser;
+    const stream = 'alert-feedslow';
+    // The page's read reaches the node at once, but its answer is held until the test releases it.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let answered = false;
+    await page.route('**/api/events?*', async (route) => {
+      const response = await route.fetch();
+      await released;
+      answered = true;
+      await route.fulfill({ response });
+    });
+    await page.goto(`${dashboard.url}/#/audit?stream=${stream}`);
+    await eventually(async () => (await feedStatus()) === 'live');
+    const id = randomUUID();
+    const at = new Date().toISOString();
+    const { position } = await dashboard.node.store.append(
+      stream,
+      [{ id, type: 'AlertRaised', data: { alertId: id, jobId: 'feed/slow', runId: id, outcome: 'failed', failures: 1, since: at, at } }],
+      'any',
+    );
+    // Sent to the page (its cursor is past the event) while the read is still held.
+    await eventually(() => dashboard.node.http.hub.stats().clients.some((c) => BigInt(c.cursor) >= position), { message: 'the push' });
+    expect(answered).toBe(false);
+    release();
+    await eventually(async () => (await rowIds()).includes(id), { message: 'the event pushed during the read' });
+    expect(await rowIds()).toEqual([id]);
+    await page.unroute('**/api/events?*');
   });
 });

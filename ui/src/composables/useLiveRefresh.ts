@@ -1,6 +1,7 @@
 /**
- * Reloads a page's data when the event feed reports an event it cares about, and after each
- * reconnection (events may have been missed while the socket was down). No polling.
+ * Reloads a page's data when the event feed reports an event it cares about, and each time the
+ * feed (re)connects: what changed between the page's first read and the feed's start, or while
+ * the socket was down, reaches no handler. No polling.
  */
 import { watch } from 'vue';
 import type { StoredEventJson } from '../../../src/http/api-types.js';
@@ -12,7 +13,7 @@ export function useLiveRefresh(matches: (event: StoredEventJson) => boolean, rel
     if (matches(event)) void reload();
   });
   watch(feed.connections, (now, before) => {
-    if (before > 0 && now > before) void reload();
+    if (now > before) void reload();
   });
 }
 

@@ -94,7 +94,7 @@ export function useRunLog(runId: Ref<string>, ended: Ref<boolean>) {
     clearTimeout(followUp);
   });
   watch(feed.connections, (now, before) => {
-    if (before > 0 && now > before) void read();
+    if (now > before) void read();
   });
   watch(ended, (isEnded, was) => {
     if (isEnded && was === false) void read();
