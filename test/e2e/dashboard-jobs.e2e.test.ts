@@ -140,4 +140,15 @@ describe('the dashboard', () => {
     await page.getByTestId('login-form').waitFor();
     expect(new URL(page.url()).hash).toMatch(/^#\/login\?redirect=/);
   });
+
+  it("returns a logged-out browser to the node's address it asked for once it logs in", async () => {
+    const { page } = browser;
+    await page.goto(`${dashboard.url}/metrics`);
+    await page.getByTestId('login-form').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByTestId('login-token').fill(dashboard.token);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL((url) => url.pathname === '/metrics');
+    expect(await page.locator('body').textContent()).toContain('# HELP');
+  });
 });

@@ -21,4 +21,7 @@ watch(
   { immediate: true },
 );
 
+// The node's own redirect for logged-out browsers lands on the path /login: show the login page.
+if (location.pathname === '/login' && !location.hash) history.replaceState(null, '', `${location.pathname}${location.search}#/login`);
+
 createApp(App).use(router).mount('#app');
