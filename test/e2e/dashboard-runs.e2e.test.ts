@@ -32,6 +32,7 @@ beforeAll(async () => {
           jobs: [
             job('gated', { script: join(FIXTURES, 'e2e', 'gated.sh'), schedule: NEVER, timeout: 60_000, env: { GATE_DIR: gates } }),
             job('long-sleep', { script: `${join(FIXTURES, 'jobs', 'sleeper.sh')} 600`, schedule: NEVER, timeout: 600_000, grace: 1000 }),
+            job('hold', { script: `${join(FIXTURES, 'jobs', 'sleeper.sh')} 600`, schedule: NEVER, timeout: 600_000, grace: 1000 }),
             job('sync', { script: join(FIXTURES, 'e2e', 'chatty.sh'), schedule: NEVER, maintainer: ['data-team'] }),
             job('report', { script: join(FIXTURES, 'jobs', 'fail.sh'), schedule: NEVER, retries: 0, maintainer: ['ops-oncall'] }),
           ],
@@ -94,10 +95,6 @@ describe('runs in the dashboard', () => {
     const runId = runIdOf(page.url());
     await waitForRunStatus(page, 'running');
     await eventually(async () => (await logLines(page)).includes('sleeping'));
-    await page.getByTestId('nav-queue').click();
-    await page.locator(`[data-testid="slot-row"] a[href$="${runId}"]`).waitFor();
-    await screenshot(page, 'queue');
-    await page.goBack();
 
     await page.getByTestId('abort').click();
     await page.getByTestId('abort-confirm').click();
@@ -166,5 +163,29 @@ describe('runs in the dashboard', () => {
     await screenshot(page, 'nodes');
     expect(await errorToasts(page)).toEqual([]);
     expect(browser.pageErrors).toEqual([]);
+  });
+
+  it('shows each slot and what waits for one, with the reason, as runs come and go', async () => {
+    const { page } = browser;
+    const { node } = dashboard;
+    await page.getByTestId('nav-queue').click();
+    await page.getByTestId('slots-table').waitFor();
+    const long = await node.trigger('shop/long-sleep', 'test');
+    const hold = await node.trigger('shop/hold', 'test');
+    const running = page.locator('[data-testid="slot-row"] a[href*="/runs/"]');
+    await eventually(async () => (await running.count()) === 2, { message: 'both slots busy' });
+    const waiting = await node.trigger('shop/sync', 'test');
+    const row = page.getByTestId('waiting-row');
+    await eventually(async () => (await row.count()) === 1, { message: 'a waiting run' });
+    expect(await row.textContent()).toContain('shop/sync');
+    expect(await row.textContent()).toContain('all 2 slots busy');
+    expect(await row.locator(`a[href$="${waiting.runId}"]`).count()).toBe(1);
+    await screenshot(page, 'queue');
+
+    await node.abort('shop/long-sleep', long.runId, 'test');
+    await eventually(async () => (await row.count()) === 0, { message: 'the waiting run to get the free slot' });
+    await node.abort('shop/hold', hold.runId, 'test');
+    await eventually(async () => (await running.count()) === 0, { message: 'both slots free again', timeout: 30_000 });
+    expect(await errorToasts(page)).toEqual([]);
   });
 });
