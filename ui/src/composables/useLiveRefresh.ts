@@ -3,18 +3,49 @@
  * feed (re)connects: what changed between the page's first read and the feed's start, or while
  * the socket was down, reaches no handler. No polling.
  */
-import { watch } from 'vue';
+import { onScopeDispose, watch } from 'vue';
 import type { StoredEventJson } from '../../../src/http/api-types.js';
 import { useEventFeed } from './useEventFeed.js';
 
-export function useLiveRefresh(matches: (event: StoredEventJson) => boolean, reload: () => unknown): void {
+export interface LiveRefreshOptions {
+  /**
+   * Reload at most once in this many milliseconds; events in between cause one reload at the end
+   * of the interval. For whole-list answers that a busy node would otherwise ask for constantly.
+   * @defaultValue 0
+   */
+  minIntervalMs?: number;
+}
+
+export function useLiveRefresh(
+  matches: (event: StoredEventJson) => boolean,
+  reload: () => unknown,
+  { minIntervalMs = 0 }: LiveRefreshOptions = {},
+): void {
   const feed = useEventFeed();
+  let last = 0;
+  let trailing: ReturnType<typeof setTimeout> | undefined;
+
+  function refresh(): void {
+    const wait = last + minIntervalMs - Date.now();
+    if (wait <= 0) {
+      last = Date.now();
+      void reload();
+    } else {
+      trailing ??= setTimeout(() => {
+        trailing = undefined;
+        last = Date.now();
+        void reload();
+      }, wait);
+    }
+  }
+
   feed.onEvent((event) => {
-    if (matches(event)) void reload();
+    if (matches(event)) refresh();
   });
   watch(feed.connections, (now, before) => {
-    if (now > before) void reload();
+    if (now > before) refresh();
   });
+  onScopeDispose(() => clearTimeout(trailing));
 }
 
 /** The `runId` an event's data names, if any. */
