@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEventJson } from '../../../src/http/api-types.js';
 import { matchesFilter } from '../../../ui/src/pages/audit/audit-match.js';
+import { filterFromQuery, formFromQuery, queryFromForm } from '../../../ui/src/pages/audit/audit-query.js';
 import { storedUpTo } from '../../../ui/src/format/log-lines.js';
 import { formatDuration, formatRelative } from '../../../ui/src/format/time.js';
 
@@ -85,5 +86,25 @@ describe('audit filters', () => {
     expect(matchesFilter({ direction: 'backwards', run: 'r2' }, failed)).toBe(false);
     expect(matchesFilter({ direction: 'backwards', since: '2026-03-29T09:00:00.000Z', until: '2026-03-29T10:00:00.000Z' }, failed)).toBe(true);
     expect(matchesFilter({ direction: 'backwards', since: '2026-03-29T10:00:00.001Z' }, failed)).toBe(false);
+  });
+});
+
+describe('audit filters in the URL', () => {
+  it('round-trips through the form, times included (to the minute, in the browser zone)', () => {
+    const query = { stream: 'job-*', type: 'RunFailed', run: 'r1', since: '2026-03-29T10:15:00.000Z', until: '2026-03-29T11:00:00.000Z', order: 'oldest' };
+    expect(queryFromForm(formFromQuery(query))).toEqual(query);
+    expect(filterFromQuery(query)).toEqual({
+      stream: 'job-*',
+      type: 'RunFailed',
+      run: 'r1',
+      since: '2026-03-29T10:15:00.000Z',
+      until: '2026-03-29T11:00:00.000Z',
+      direction: 'forwards',
+    });
+  });
+
+  it('leaves out empty fields and reads newest first unless told otherwise', () => {
+    expect(queryFromForm(formFromQuery({ stream: '  ', type: ['a', 'b'] }))).toEqual({});
+    expect(filterFromQuery({})).toEqual({ direction: 'backwards' });
   });
 });
