@@ -4,10 +4,11 @@
  * It names the store it was built from and the last job event it saw (the anchor): a checkpoint
  * of another store, or of a store that was replaced, is not used.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { EventStore } from '../src/store/event-store.js';
+import { EncodedList } from './run-history.codec.js';
 
 /** Bump when the file's layout changes. */
 const FORMAT = 1;
@@ -39,8 +40,56 @@ export function checkpointText(checkpoint: Omit<Checkpoint, 'format'>): string {
   return JSON.stringify({ format: FORMAT, ...checkpoint });
 }
 
+/** Arrays longer than this are serialised in slices, with the event loop turning in between. */
+const SLICE_ITEMS = 1000;
+/** Objects this deep or deeper are serialised in one go (they are small). */
+const SLICE_DEPTH = 3;
+
+/** What can be serialised a slice at a time: arrays, and lists encoded on demand. */
+interface Sliceable {
+  length: number;
+  slice(start: number, end: number): unknown[];
+}
+
+function sliceable(value: unknown): value is Sliceable {
+  return Array.isArray(value) || (value instanceof EncodedList);
+}
+
+async function* jsonPieces(value: unknown, depth: number): AsyncGenerator<string> {
+  if (sliceable(value) && value.length > SLICE_ITEMS) {
+    yield '[';
+    for (let i = 0; i < value.length; i += SLICE_ITEMS) {
+      yield (i === 0 ? '' : ',') + JSON.stringify(value.slice(i, i + SLICE_ITEMS)).slice(1, -1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    yield ']';
+  } else if (value !== null && typeof value === 'object' && !sliceable(value) && depth < SLICE_DEPTH) {
+    yield '{';
+    let first = true;
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+      first = false;
+      yield* jsonPieces(item, depth + 1);
+    }
+    yield '}';
+  } else {
+    yield JSON.stringify(value);
+  }
+}
+
+/**
+ * Serialises a checkpoint like `checkpointText`, but long arrays (a history of runs) a slice at a
+ * time, so that requests are answered in between. The caller keeps the states still meanwhile.
+ */
+export async function checkpointTextInSlices(checkpoint: Omit<Checkpoint, 'format'>): Promise<string> {
+  const pieces: string[] = [];
+  for await (const piece of jsonPieces({ format: FORMAT, ...checkpoint }, 0)) pieces.push(piece);
+  return pieces.join('');
+}
+
 export async function writeCheckpointFile(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.writeFile(text);

@@ -17,6 +17,13 @@ export interface Projection<State> {
   readonly version: number;
   initial(): State;
   evolve(state: State, event: StoredEvent): State;
+  /**
+   * The state as checkpoints store it, and its canonical form for comparisons.
+   * @defaultValue the state itself (it is plain JSON)
+   */
+  encode?(state: State): unknown;
+  /** The inverse of `encode`. */
+  decode?(data: unknown): State;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { RunSummary } from '../src/http/api-types.js';
 import { tickRunId } from '../src/domain/ids.js';
 import type { StoredEvent } from '../src/store/event-store.js';
 import { domainEvent, type Projection } from './projection.js';
+import { decodeRunHistory, encodeRunHistory, type EncodedRunHistory } from './run-history.codec.js';
 
 /** A summary plus what the projection needs to page and to find the run's events. */
 export interface RunRecord extends RunSummary {
@@ -101,7 +102,9 @@ export function runHistoryProjection(options: RunHistoryOptions = {}): Projectio
   const limits = { perJob: options.perJob ?? 1000, total: options.total ?? 200_000 };
   return {
     name: 'runs',
-    version: 1,
+    version: 2,
+    encode: encodeRunHistory,
+    decode: (data) => decodeRunHistory(data as EncodedRunHistory),
     initial: () => ({ seq: 0, runs: {}, byJob: {}, order: { ids: [], seqs: [], head: 0 }, retries: {}, count: 0 }),
     evolve(state: RunHistoryState, stored: StoredEvent): RunHistoryState {
       const event = domainEvent(stored);

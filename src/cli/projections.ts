@@ -27,7 +27,7 @@ export async function rebuildCheckpoint(store: EventStore, dataDir: string): Pro
     position: (result.position ?? 0n).toString(),
     ...(result.anchor ? { anchor: result.anchor } : {}),
     savedAt: new Date().toISOString(),
-    states: result.states as unknown as Record<string, unknown>,
+    states: result.encoded,
   });
   await writeCheckpointFile(file, text);
   return {

@@ -16,12 +16,15 @@ import { runsRoutes } from './routes/runs.routes.js';
 import { sessionRoutes } from './routes/session.routes.js';
 import { uiMiddleware } from './routes/ui.routes.js';
 
-function securityHeaders() {
+/** Security headers, and how long the node worked on the answer (`Server-Timing`, for browsers and the bench). */
+function commonHeaders() {
   return async (ctx: Context, next: Next): Promise<void> => {
+    const started = performance.now();
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     await next();
+    ctx.set('Server-Timing', `app;dur=${(performance.now() - started).toFixed(2)}`);
   };
 }
 
@@ -41,9 +44,14 @@ function mount(app: Koa, router: Router): void {
 
 export function createApp(deps: HttpDeps): Koa {
   const app = new Koa();
-  // Errors are answered by `errorMiddleware`; Koa's own printing would only repeat them.
+  // Errors are answered by `errorMiddleware`; what reaches Koa is a response that failed after
+  // it began (a log download whose reader went away), worth a line at most.
   app.silent = true;
-  app.use(securityHeaders());
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    const gone = error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE';
+    deps.log[gone ? 'debug' : 'warn']({ err: error }, 'a response failed after it began');
+  });
+  app.use(commonHeaders());
   app.use(errorMiddleware(deps.log));
   mount(app, merged([healthRoutes(deps), sessionRoutes(deps)]));
   const guard = requireAuth(deps.auth);

@@ -26,7 +26,7 @@ export interface DashboardTuning {
   /** The built dashboard. @defaultValue `<package>/ui/dist` */
   uiDir?: string;
   ws?: WsHubOptions;
-  /** @defaultValue 5000 */
+  /** How often the projections' checkpoint is written while events arrive. @defaultValue 30000 */
   checkpointEveryMs?: number;
   runHistory?: RunHistoryOptions;
 }

@@ -167,6 +167,7 @@ export class WsHub {
         }
         // A short page read the store to its end, which is at or past what the runner has seen.
         if (read < REPLAY_PAGE && client.cursor < target) client.cursor = target;
+        await new Promise((resolve) => setImmediate(resolve)); // a long replay leaves others their turn
       }
     } catch (error) {
       this.deps.log.warn({ err: error }, 'WebSocket replay failed; closing the connection');

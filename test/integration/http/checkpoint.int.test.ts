@@ -11,6 +11,7 @@ import { apiOf, encodeJob } from '../../support/http-client.js';
 import { job, writeJobPackage } from '../../support/job-packages.js';
 import { startTestNode, type TestNode } from '../../support/test-node.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { startTsx } from '../../support/tsx-process.js';
 
 const YEARLY = '0 0 0 1 1 *';
 const cleanups: (() => Promise<void>)[] = [];
@@ -54,7 +55,7 @@ describe('projection checkpoints', () => {
     try {
       const rebuilt = await rebuildProjections(store);
       expect(checkpoint.position).toBe(rebuilt.position!.toString());
-      expect(checkpoint.states).toEqual(json(rebuilt.states));
+      expect(checkpoint.states).toEqual(json(rebuilt.encoded));
     } finally {
       await store.close();
     }
@@ -85,7 +86,7 @@ describe('projection checkpoints', () => {
     await eventually(async () => {
       await projections.settle(10_000);
       const rebuilt = await rebuildProjections(second.node.store);
-      last = { incremental: json(projections.states), rebuilt: json(rebuilt.states) };
+      last = { incremental: json(projections.encodedStates()), rebuilt: json(rebuilt.encoded) };
       return projections.position === rebuilt.position;
     });
     expect(last!.incremental).toEqual(last!.rebuilt);
@@ -123,5 +124,19 @@ describe('projection checkpoints', () => {
     const afterRebuild = await nodeOn(dir.path);
     expect(afterRebuild.node.http.projections.startedFrom).toBe('checkpoint');
     expect((await apiOf(afterRebuild.node).json<RunsResponse>('/api/runs?limit=1000')).runs).toHaveLength(5);
+  });
+
+  it('are rebuilt by the command `timecloud projections rebuild`', async () => {
+    const dir = await tempDir('timecloud-cp-');
+    cleanups.push(dir.remove);
+    const first = await nodeOn(dir.path);
+    await makeHistory(first);
+    await first.node.stop();
+    await writeFile(join(first.dataDir, CHECKPOINT_FILE), 'garbage');
+    const cli = startTsx('src/cli.ts', ['projections', 'rebuild', '--data', first.dataDir]);
+    expect(await cli.exited, cli.stderr()).toEqual({ code: 0, signal: null });
+    expect(cli.lines[0]).toMatch(new RegExp(`^rebuilt from \\d+ events in \\d+ ms: 2 jobs, 5 runs kept; wrote ${join(first.dataDir, CHECKPOINT_FILE)}$`));
+    const after = await nodeOn(dir.path);
+    expect(after.node.http.projections.startedFrom).toBe('checkpoint');
   });
 });

@@ -136,6 +136,30 @@ describe('run history projection', () => {
     expect(listRuns(state, { limit: 3 }).runs.map((r) => r.runId)).toEqual([id(5000), id(4999), id(4998)]);
   });
 
+  it('encodes its state for checkpoints compactly and decodes it to the same history', () => {
+    const projection = runHistoryProjection({ perJob: 4 });
+    const state = history([
+      ev.scheduled(JOB, id(1), 1),
+      ev.started(JOB, id(1), 1),
+      { type: 'RunFailed', data: { jobId: JOB, runId: id(1), attempt: 1, exitCode: null, signal: 'SIGSEGV', durationMs: 5, stderrTail: 'core dumped', at: at(2) } },
+      ev.retry(JOB, id(1), id(2), 2),
+      ev.scheduled(JOB, id(3), 3, { by: 'ann', reason: 'manual' }),
+      ev.queued(JOB, id(3), 3),
+      { type: 'RunMissed', data: { jobId: JOB, scheduledFor: at(4), count: 3, until: at(6), reason: 'down', at: at(7) } },
+      ...[4, 6, 7, 8, 10].map((n) => ev.scheduled('other/job', id(n), 8)), // the first is evicted
+      ev.scheduled(JOB, id(5), 9),
+    ], { perJob: 4 });
+    expect(state.order.ids).toContain(id(4)); // evicted, still in the order until it is compacted
+    const encoded = JSON.parse(JSON.stringify(projection.encode!(state))) as unknown;
+    const decoded = projection.decode!(encoded);
+    expect(JSON.parse(JSON.stringify(projection.encode!(decoded)))).toEqual(encoded);
+    expect(decoded.runs).toEqual(state.runs);
+    expect(decoded.byJob).toEqual(state.byJob);
+    expect(findRun(decoded, id(1))).toMatchObject({ exitCode: null, signal: 'SIGSEGV', retry: { nextRunId: id(2) } });
+    expect(listRuns(decoded, { limit: 10 })).toEqual(listRuns(state, { limit: 10 }));
+    expect(JSON.stringify(encoded).length).toBeLessThan(0.7 * JSON.stringify(state.runs).length);
+  });
+
   it('gives p50 and p95 of the durations of finished runs', () => {
     const events: TimecloudEvent[] = [];
     for (let n = 1; n <= 20; n++) events.push(ev.scheduled(JOB, id(n), n), ev.started(JOB, id(n), n), ev.succeeded(JOB, id(n), n, n * 100));
