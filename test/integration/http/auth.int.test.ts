@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthResponse } from '../../../src/http/api-types.js';
@@ -8,8 +9,10 @@ import { startTestNode, type TestNode } from '../../support/test-node.js';
 let t: TestNode;
 let api: Api;
 
+// These tests see the server's own pages (login form, "not built" notice): give it no built UI,
+// whether or not `ui/dist` exists in the checkout.
 beforeAll(async () => {
-  t = await startTestNode();
+  t = await startTestNode({ node: { http: { uiDir: join(tmpdir(), 'timecloud-no-ui') } } });
   api = apiOf(t.node);
 });
 afterAll(() => t?.cleanup());
