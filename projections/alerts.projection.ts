@@ -5,6 +5,7 @@
  */
 import type { AlertDelivery, AlertsResponse, AlertSummary } from '../src/http/api-types.js';
 import type { AlertEvent } from '../src/domain/events.js';
+import type { Projection } from './projection.js';
 
 export interface AlertsProjectionOptions {
   /** Alerts kept per job, the oldest dropped first. @defaultValue 100 */
@@ -176,4 +177,14 @@ export function openAlerts(state: AlertsState): AlertSummary[] {
 export function alertsResponse(state: AlertsState, query: { job?: string; limit?: number } = {}): AlertsResponse {
   const limit = query.limit ?? 50;
   return { alerts: query.job === undefined ? recentAlerts(state, limit) : alertsOfJob(state, query.job, limit) };
+}
+
+/** The alert history as one of the dashboard's projections (fed by the projection runner). */
+export function alertsProjection(options: AlertsProjectionOptions = {}): Projection<AlertsState> {
+  return {
+    name: 'alerts',
+    version: 1,
+    initial: () => initialAlertsState(options),
+    evolve: (state, stored) => evolve(state, stored),
+  };
 }

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../src/log.js';
 import type { EventStore, StoredEvent, Subscription } from '../src/store/event-store.js';
 import { checkpointTextInSlices, readCheckpoint, storeKey, writeCheckpointFile, type CheckpointAnchor } from './checkpoint.js';
+import { alertsProjection, type AlertsState } from './alerts.projection.js';
 import { jobListProjection, type JobListState } from './job-list.projection.js';
 import { nodesProjection, type NodesState } from './nodes.projection.js';
 import { PROJECTED_EVENT_TYPES, type Projection } from './projection.js';
@@ -22,6 +23,7 @@ export interface ProjectionStates {
   runs: RunHistoryState;
   queue: QueueState;
   nodes: NodesState;
+  alerts: AlertsState;
 }
 
 type AnyProjection = Projection<unknown>;
@@ -32,6 +34,7 @@ export function createProjections(options: { runHistory?: RunHistoryOptions } = 
     runs: runHistoryProjection(options.runHistory) as AnyProjection,
     queue: queueProjection() as AnyProjection,
     nodes: nodesProjection() as AnyProjection,
+    alerts: alertsProjection() as AnyProjection,
   };
 }
 

@@ -8,6 +8,7 @@ import Koa, { type Context, type Next } from 'koa';
 import { requireAuth } from './auth.js';
 import { errorMiddleware, sendError } from './errors.js';
 import type { HttpDeps } from './http-deps.js';
+import { alertsRoutes } from './routes/alerts.routes.js';
 import { clusterRoutes } from './routes/cluster.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes, metricsRoutes } from './routes/health.routes.js';
@@ -56,7 +57,7 @@ export function createApp(deps: HttpDeps): Koa {
   mount(app, merged([healthRoutes(deps), sessionRoutes(deps)]));
   const guard = requireAuth(deps.auth);
   app.use((ctx, next) => (isProtected(ctx.path) ? guard(ctx, next) : next()));
-  mount(app, merged([jobsRoutes, runsRoutes, clusterRoutes, eventsRoutes, metricsRoutes].map((routes) => routes(deps))));
+  mount(app, merged([jobsRoutes, runsRoutes, clusterRoutes, alertsRoutes, eventsRoutes, metricsRoutes].map((routes) => routes(deps))));
   app.use(async (ctx, next) => {
     if (!ctx.path.startsWith('/api/')) return next();
     const hint = ctx.path.startsWith('/api/jobs/') ? ' (a job id holds a "/": encode it as %2F)' : '';

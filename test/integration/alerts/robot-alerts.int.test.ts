@@ -1,7 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertsResponse } from '../../../src/http/api-types.js';
 import { alertEvents, alertTypes, waitForAlerts, writeFailingJob } from '../../support/alert-kit.js';
+import { eventually } from '../../support/eventually.js';
+import { apiOf } from '../../support/http-client.js';
 import { allEvents, jobEvents, startTestNode, type TestNode } from '../../support/test-node.js';
 import { startWecomServer, type WecomServer } from '../../support/wecom-server.js';
 
@@ -64,6 +67,17 @@ describe('WeCom robot alerts from a real node', () => {
     expect(recovery!.content).toContain(`${jobId} recovered`);
     expect(recovery!.content).toMatch(/> Failures: 1× since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00/);
     expect(recovery!.mentions).toEqual(['ZhangSan', 'bob']);
+
+    // The alert's history is in the API: one resolved alert, one failure, its two deliveries.
+    const api = apiOf(node);
+    const history = await eventually(async () => {
+      const body = await api.json<AlertsResponse>(`/api/alerts?job=${encodeURIComponent(jobId)}`);
+      return body.alerts[0]?.status === 'resolved' && body.alerts[0].deliveries.length === 2 ? body : undefined;
+    }, { message: 'the resolved alert in /api/alerts' });
+    expect(history.alerts).toHaveLength(1);
+    expect(history.alerts[0]).toMatchObject({ jobId, failures: 1, lastRunId: final.data.runId, pendingChannels: [] });
+    expect((await api.fetch('/api/alerts?limit=0')).status).toBe(400);
+    expect((await api.fetch('/api/alerts?job=nobody%2Fnothing')).status).toBe(404);
 
     // The key is in no event and no log line.
     const stored = JSON.stringify(await allEvents(node.store), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
