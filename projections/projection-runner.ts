@@ -41,13 +41,32 @@ export function createProjections(options: { runHistory?: RunHistoryOptions } = 
 /** The subscription filter: everything the projections (and the WebSocket feed) read. */
 export const PROJECTION_FILTER = { eventTypes: [...PROJECTED_EVENT_TYPES] };
 
-/** Folds one event into every projection that reads it. Lease renewals only concern `nodes`. */
-export function applyEvent(projections: Record<string, AnyProjection>, states: Record<string, unknown>, event: StoredEvent): void {
+/** What to do when a projection cannot fold an event (a bug, or an event of an unexpected shape). */
+export type ProjectionErrorHandler = (projection: string, event: StoredEvent, error: unknown) => void;
+
+/**
+ * Folds one event into every projection that reads it. Lease renewals only concern `nodes`. One
+ * projection failing on one event skips that event for that projection only: a poison event
+ * must not stop every read model (and the WebSocket feed) behind it.
+ */
+export function applyEvent(
+  projections: Record<string, AnyProjection>,
+  states: Record<string, unknown>,
+  event: StoredEvent,
+  onError: ProjectionErrorHandler = () => {},
+): void {
+  const fold = (name: string, projection: AnyProjection) => {
+    try {
+      states[name] = projection.evolve(states[name], event);
+    } catch (error) {
+      onError(name, event, error);
+    }
+  };
   if (event.type === 'LeaseRenewed') {
-    states.nodes = projections.nodes!.evolve(states.nodes, event);
+    fold('nodes', projections.nodes!);
     return;
   }
-  for (const [name, projection] of Object.entries(projections)) states[name] = projection.evolve(states[name], event);
+  for (const [name, projection] of Object.entries(projections)) fold(name, projection);
 }
 
 export interface RebuildResult {
@@ -123,6 +142,16 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
   private sinceCheckpoint = 0;
   private renewalsSinceCheckpoint = false;
   private writing: Promise<void> | undefined;
+  /** Projections that already logged a failure: one line each, not one per event. */
+  private readonly failed = new Set<string>();
+  private readonly onProjectionError: ProjectionErrorHandler = (projection, event, error) => {
+    if (this.failed.has(projection)) return;
+    this.failed.add(projection);
+    this.options.log.error(
+      { err: error, projection, stream: event.stream, type: event.type, position: event.position.toString() },
+      'a projection could not fold an event; it skips such events (further failures of it are not logged)',
+    );
+  };
   /** Set while a checkpoint is serialised: the states stay still until it resolves. */
   private hold: Promise<void> | undefined;
   /** Checkpoints are spaced so that serialising them takes at most 1% of the time. */
@@ -192,7 +221,7 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
           sliceStarted = performance.now();
         }
         if (this.hold) await this.hold;
-        applyEvent(this.projections, this.current, event);
+        applyEvent(this.projections, this.current, event, this.onProjectionError);
         this.position = event.position;
         if (event.stream.startsWith('job-')) this.anchor = { position: event.position.toString(), id: event.id };
         if (event.type === 'LeaseRenewed') this.renewalsSinceCheckpoint = true;

@@ -21,6 +21,12 @@ export interface WatchJobsOptions {
    * watching failed. @defaultValue 2000
    */
   pollIntervalMs?: number;
+  /**
+   * A full rescan this often even while file events work: what is watched are `timecloud.json`
+   * and `package.json`, so a script made executable (or deleted) is only noticed by a rescan.
+   * @defaultValue 10000
+   */
+  rescanEveryMs?: number;
   /** The last good state known before (e.g. from the event store); the first diff is against it. @defaultValue none */
   initial?: Iterable<JobSpec>;
   /** Told about watch failures and a failing `onChange`. @defaultValue process.emitWarning */
@@ -82,6 +88,8 @@ class JobsFolderWatcher implements JobsWatcher {
   private readonly dir: string;
   private readonly debounceMs: number;
   private readonly pollIntervalMs: number;
+  private readonly rescanEveryMs: number;
+  private lastRescanAt = Date.now();
   private retry: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown) => void;
   private readonly createWatcher: (dir: string, options: ChokidarOptions) => FSWatcher;
@@ -94,6 +102,7 @@ class JobsFolderWatcher implements JobsWatcher {
     this.dir = resolve(dir);
     this.debounceMs = options.debounceMs ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    this.rescanEveryMs = options.rescanEveryMs ?? 10_000;
     this.onError = options.onError ?? ((error) => process.emitWarning(error instanceof Error ? error : String(error)));
     this.createWatcher = options.createWatcher ?? watch;
     this.state = new Map([...(options.initial ?? [])].map((spec) => [spec.id, spec]));
@@ -119,6 +128,7 @@ class JobsFolderWatcher implements JobsWatcher {
     if (this.queued !== undefined) return this.queued;
     const run = this.chain.then(() => {
       this.queued = undefined;
+      this.lastRescanAt = Date.now();
       return this.scanOnce();
     });
     this.queued = run;
@@ -184,6 +194,9 @@ class JobsFolderWatcher implements JobsWatcher {
       return;
     }
     if (this.currentMode !== 'watching' && this.currentMode !== 'waiting-for-folder') return;
+    if (this.currentMode === 'watching' && Date.now() - this.lastRescanAt >= this.rescanEveryMs) {
+      await this.rescan().catch(() => undefined);
+    }
     const stats = await stat(this.dir).catch(() => undefined);
     const current = stats?.isDirectory() ? identity(stats) : undefined;
     const waiting = this.currentMode === 'waiting-for-folder';

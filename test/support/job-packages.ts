@@ -23,14 +23,16 @@ export async function writeJobPackage(jobsDir: string, folder: string, files: Jo
   if (files.packageJson !== null) {
     await writeFile(join(dir, 'package.json'), JSON.stringify(files.packageJson ?? { name: folder }, null, 2));
   }
-  if (files.timecloud !== undefined) {
-    const text = typeof files.timecloud === 'string' ? files.timecloud : JSON.stringify(files.timecloud, null, 2);
-    await writeTimecloud(dir, text);
-  }
+  // Scripts first, then the file that names them, as a deploy would: a watcher that sees the
+  // new timecloud.json finds its scripts ready.
   for (const [path, content] of Object.entries(files.executables ?? {})) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), content);
     await chmod(join(dir, path), 0o755);
+  }
+  if (files.timecloud !== undefined) {
+    const text = typeof files.timecloud === 'string' ? files.timecloud : JSON.stringify(files.timecloud, null, 2);
+    await writeTimecloud(dir, text);
   }
   return dir;
 }

@@ -2,6 +2,7 @@
  * Scheduling through a real node: the slot pool and its FIFO queue, overlap policies, and
  * broken timecloud.json files that must not disturb the other jobs.
  */
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,5 +142,22 @@ describe('broken timecloud.json files', () => {
     await eventually(async () => (await jobEvents(node.store, 'edit/tick')).some((e) => e.type === 'JobUpdated'));
     const updated = (await jobEvents(node.store, 'edit/tick')).find((e) => e.type === 'JobUpdated');
     expect(updated?.data).toMatchObject({ changed: ['schedule'] });
+  });
+
+  it('takes a job back once its script is made executable, which only a rescan can notice', async () => {
+    current = await startTestNode();
+    const { jobsDir, node } = current;
+    const dir = await writeJobPackage(jobsDir, 'perm', { timecloud: { jobs: [job('run', { script: './bin/run' })] }, executables: { 'bin/run': '#!/bin/sh\ntrue\n' } });
+    await chmod(join(dir, 'bin/run'), 0o644);
+    await writeTimecloud(dir, { jobs: [job('run', { script: './bin/run', schedule: '*/2 * * * * *' })] });
+    const rejected = await eventually(async () => (await jobEvents(node.store, 'perm/run')).find((e) => e.type === 'JobRejected'), {
+      message: 'the rejection of a script that is not executable',
+    });
+    expect(rejected.data).toMatchObject({ field: 'jobs[0].script', message: expect.stringMatching(/not executable — run chmod \+x/) });
+    await chmod(join(dir, 'bin/run'), 0o755);
+    await eventually(async () => (await jobEvents(node.store, 'perm/run')).some((e) => e.type === 'RunSucceeded'), {
+      timeout: 40_000,
+      message: 'the job registered and running after chmod +x',
+    });
   });
 });

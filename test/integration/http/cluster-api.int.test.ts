@@ -88,8 +88,12 @@ describe('queue, nodes, events and metrics', () => {
     expect(BigInt(newest.events[0]!.position)).toBeGreaterThan(BigInt(newest.events[1]!.position));
     const older = await api.json<EventsResponse>(`/api/events?direction=backwards&limit=2&from=${newest.next}`);
     expect(BigInt(older.events[0]!.position)).toBeLessThan(BigInt(newest.events[1]!.position));
-    const leader = await api.json<EventsResponse>('/api/events?stream=leader&limit=1000');
-    expect(leader.events.map((e) => e.type)).toContain('LeaseRenewed');
+    // Renewals come every third of the lease: wait for one rather than assume the test is slow enough.
+    const leader = await eventually(async () => {
+      const body = await api.json<EventsResponse>('/api/events?stream=leader&limit=1000');
+      return body.events.some((e) => e.type === 'LeaseRenewed') ? body : undefined;
+    }, { message: 'a lease renewal in the leader stream' });
+    expect(leader.events[0]?.type).toBe('LeaseAcquired');
     for (const [query, message] of [
       ['from=-3', /^from: expected an event position/],
       ['direction=up', /^direction: expected "forwards" or "backwards"/],

@@ -131,7 +131,21 @@ describe('the WebSocket feed', () => {
       for (let i = from; i < from + count; i += 100) {
         const events: NewEvent[] = Array.from({ length: 100 }, (_, k) => ({
           type: 'AlertRaised',
-          data: { alertId: `alert-${i + k}`, jobId: 'ws/x', runId: 'r', outcome: 'x'.repeat(2000), failures: 1, since: '', at: '' },
+          data: {
+            alertId: `alert-${i + k}`,
+            noticeId: `notice-${i + k}`,
+            jobId: 'ws/x',
+            runId: 'r',
+            attempt: 1,
+            outcome: 'failed',
+            failures: 1,
+            since: '2026-01-01T00:00:00.000Z',
+            position: '0',
+            maintainers: [],
+            channels: [],
+            stderrTail: 'x'.repeat(2000),
+            at: '2026-01-01T00:00:00.000Z',
+          },
         }));
         await t.node.store.append('alert-ws/x', events);
       }
