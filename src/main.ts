@@ -137,8 +137,13 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
 
   let watcher: JobsWatcher | undefined;
   const ready = (async () => {
+    const initial = await storedSpecs(store);
+    // The watcher reports only what differs from the stored jobs, so those get their actors
+    // here (re-registering an unchanged spec decides no event); otherwise a restarted node
+    // would never fire them again.
+    dispatch(supervisor, { type: 'Config', change: { upserted: initial, removed: [], rejected: [] } });
     watcher = watchJobsFolder(config.jobs, (diff) => dispatch(supervisor, { type: 'Config', change: toChange(diff) }), {
-      initial: await storedSpecs(store),
+      initial,
       onError: (error) => log.error({ err: error }, 'jobs folder watcher failed'),
     });
     await watcher.ready;
