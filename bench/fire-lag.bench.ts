@@ -106,8 +106,8 @@ interface NodeLags {
   busy: number;
 }
 
-/** Which ticks count (at or after `from`), and when to stop. */
-type Plan = (startedAt: number) => { from: number; until: number };
+/** Which ticks count (from `from`, before `to`), and when to stop. */
+type Plan = (startedAt: number) => { from: number; to: number; until: number };
 
 /** Runs a node with `count` jobs on `schedule`, recording the lags of the ticks the plan says. */
 async function nodeLags(count: number, schedule: string, plan: Plan): Promise<NodeLags> {
@@ -122,12 +122,13 @@ async function nodeLags(count: number, schedule: string, plan: Plan): Promise<No
   const lags: NodeLags = { decided: [], started: [], skipped: 0, herdAll: [], perTick: [], busy: 0 };
   const perTick = new Map<number, { last: number; n: number }>();
   let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
   tapAppends(bench.node.store, (_stream, events, at) => {
     for (const event of events) {
       const data = event.data as { scheduledFor?: string; reason?: string };
       if (!data.scheduledFor) continue;
       const tick = Date.parse(data.scheduledFor);
-      if (tick < from) continue;
+      if (tick < from || tick >= to) continue;
       if (event.type === 'RunScheduled' && data.reason === 'cron') lags.decided.push(at - tick);
       else if (event.type === 'RunSkipped') {
         lags.decided.push(at - tick);
@@ -146,12 +147,13 @@ async function nodeLags(count: number, schedule: string, plan: Plan): Promise<No
       if (event.type !== 'RunStarted') continue;
       const tick = tickOfRun.get(data.runId);
       tickOfRun.delete(data.runId);
-      if (tick !== undefined && tick >= from) lags.started.push(at - tick);
+      if (tick !== undefined && tick >= from && tick < to) lags.started.push(at - tick);
     }
   });
   const load = sampleLoad();
   const window = plan(Date.now());
   from = window.from;
+  to = window.to;
   await sleep(window.until - Date.now());
   lags.busy = load().machineBusy;
   const ticks = [...perTick.values()].filter((tick) => tick.n === count);
@@ -172,7 +174,7 @@ const steadyQueue = await bareQueue(JOBS, 1000, SECONDS * 1000);
 report('bare setTimeout over a sorted queue: callback lag', steadyQueue);
 const steady = await nodeLags(JOBS, '* * * * * *', (startedAt) => {
   const from = Math.ceil((startedAt + WARM_UP_MS) / 1000) * 1000;
-  return { from, until: from + SECONDS * 1000 + 1500 };
+  return { from, to: from + SECONDS * 1000, until: from + SECONDS * 1000 + 1500 };
 });
 report('node: tick → decision durable (target p99 ≤ 10 ms)', steady.decided, `  (${steady.skipped} RunSkipped)`);
 report('node: tick → RunStarted durable (process spawned)', steady.started);
@@ -187,7 +189,7 @@ report('bare setTimeout over a sorted queue: callback lag', herdQueue);
 const herd = await nodeLags(HERD, herdPattern, (startedAt) => {
   // Registration of the jobs goes on after startNode resolves: skip the herds it may overlap.
   const from = Math.ceil((startedAt + 2 * WARM_UP_MS) / HERD_PERIOD_MS) * HERD_PERIOD_MS;
-  return { from, until: from + (HERDS - 1) * HERD_PERIOD_MS + 5000 };
+  return { from, to: from + HERDS * HERD_PERIOD_MS, until: from + (HERDS - 1) * HERD_PERIOD_MS + 5000 };
 });
 report('node: tick → each decision durable', herd.decided, `  (${herd.skipped} RunSkipped)`);
 report('node: tick → all of a herd durable (target ≤ 500 ms)', herd.herdAll, `  (decisions per herd: ${herd.perTick.join(', ')})`);
