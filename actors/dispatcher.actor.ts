@@ -14,8 +14,16 @@ interface Waiting {
 
 interface DispatcherState {
   slots: ({ runId: string; jobId: string } | null)[];
-  queue: Waiting[];
+  /**
+   * The waiting runs by run id, in arrival order (a Map iterates in insertion order). Mutated in
+   * place: a herd of ticks queues thousands of runs at once, and copying or scanning an array
+   * on every message made that quadratic (bench/fire-lag.bench.ts). Null in the initial state,
+   * which nact reuses on a reset: each incarnation makes its own.
+   */
+  queue: Map<string, Waiting> | null;
 }
+
+type LiveState = DispatcherState & { queue: Map<string, Waiting> };
 
 export interface DispatcherDeps {
   slots: number;
@@ -33,11 +41,11 @@ export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps)
   }
   const processes: ActorRef<ProcessMsg>[] = [];
 
-  function inspect(state: DispatcherState): DispatcherInspection {
-    return { slots: state.slots, queue: state.queue.map((w) => ({ runId: w.order.runId, jobId: w.order.jobId })) };
+  function inspect(state: LiveState): DispatcherInspection {
+    return { slots: state.slots, queue: [...state.queue.values()].map((w) => ({ runId: w.order.runId, jobId: w.order.jobId })) };
   }
 
-  function assign(state: DispatcherState, slot: number, waiting: Waiting): DispatcherState {
+  function assign(state: LiveState, slot: number, waiting: Waiting): LiveState {
     const slots = [...state.slots];
     slots[slot] = { runId: waiting.order.runId, jobId: waiting.order.jobId };
     dispatch(processes[slot], { type: 'Execute', order: waiting.order, job: waiting.job, slot });
@@ -46,40 +54,47 @@ export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps)
 
   const ref = spawnActor<DispatcherState, DispatcherMsg>(
     parent,
-    (state, message, ctx) => {
+    (initial, message, ctx) => {
       if (processes.length === 0) {
         for (let i = 0; i < deps.slots; i++) processes.push(deps.spawnSlot(ctx.self, i));
       }
-      let next: DispatcherState;
+      const state: LiveState = initial.queue ? (initial as LiveState) : { ...initial, queue: new Map() };
+      let next: LiveState;
       switch (message.type) {
         case 'Enqueue': {
-          const known = state.queue.some((w) => w.order.runId === message.order.runId) ||
-            state.slots.some((s) => s?.runId === message.order.runId);
+          const { runId } = message.order;
+          const known = state.queue.has(runId) || state.slots.some((s) => s?.runId === runId);
           if (known) return state; // handed over twice (a job actor resumed): keep one
           const free = state.slots.indexOf(null);
           if (free !== -1) {
             next = assign(state, free, message);
           } else {
-            next = { ...state, queue: [...state.queue, message] };
+            state.queue.set(runId, message);
+            next = state;
             const reason = `all ${deps.slots} slot${deps.slots === 1 ? '' : 's'} busy`;
-            dispatch(message.job, { type: 'Queued', runId: message.order.runId, position: next.queue.length, reason });
+            dispatch(message.job, { type: 'Queued', runId, position: state.queue.size, reason });
           }
           break;
         }
         case 'Dequeue':
-          next = { ...state, queue: state.queue.filter((w) => w.order.runId !== message.runId) };
+          if (!state.queue.delete(message.runId)) return state;
+          next = state;
           break;
         case 'SlotFree': {
           if (state.slots[message.slot]?.runId !== message.runId) return state;
           const slots = [...state.slots];
           slots[message.slot] = null;
           next = { ...state, slots };
-          const [first, ...rest] = next.queue;
-          if (first) next = assign({ ...next, queue: rest }, message.slot, first);
+          const first = state.queue.values().next();
+          if (!first.done) {
+            state.queue.delete(first.value.order.runId);
+            next = assign(next, message.slot, first.value);
+          }
           break;
         }
         case 'Clear':
-          next = { ...state, queue: [] };
+          state.queue.clear();
+          next = state;
           break;
         case 'Inspect':
           reply(ctx, inspect(state));
@@ -94,7 +109,7 @@ export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps)
     },
     'dispatcher',
     {
-      initialState: { slots: Array.from({ length: deps.slots }, () => null), queue: [] },
+      initialState: { slots: Array.from({ length: deps.slots }, () => null), queue: null },
       onCrash: deps.onCrash,
     },
   );
