@@ -2,7 +2,7 @@
  * One run as a real child process of this process: spawned held, started, stopped with the
  * SIGUSR2 ladder, over when its whole process group is gone.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { execa, type ResultPromise } from 'execa';
 import { UnavailableError } from '../errors.js';
 import { jobEnv } from './job-env.js';
 import { type GroupWatcher, groupAlive, signalGroup } from './process-group.js';
@@ -33,7 +33,7 @@ export class JobRun implements RunHandle {
   readonly #request: RunRequest;
   readonly #callbacks: RunCallbacks;
   readonly #context: JobRunContext;
-  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #child: ResultPromise;
   readonly #log: RunLog;
   #resolve!: (outcome: RunOutcome) => void;
   #phase: Phase = 'held';
@@ -55,17 +55,21 @@ export class JobRun implements RunHandle {
     this.#context = context;
     this.outcome = new Promise((resolve) => (this.#resolve = resolve));
     this.#log = new RunLog({ limitBytes: request.logLimitBytes, onBatch: (batch) => callbacks.onLog(batch) });
-    // node:child_process rather than execa: the runner reads the pipes, signals the group and
-    // tells the outcome itself, so execa's extras would only cost — about 1.5 ms of CPU per run
-    // in the launcher, whose one thread spawns every run (bench/throughput.bench.ts).
-    this.#child = spawn('/bin/sh', ['-c', HOLD + request.script], {
+    this.#child = execa('/bin/sh', ['-c', HOLD + request.script], {
       cwd: request.cwd,
       env: jobEnv(context.baseEnv, request),
+      extendEnv: false,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      cleanup: false,
+      buffer: false,
+      reject: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      encoding: 'buffer',
     });
-    // A failed spawn leaves `pid` undefined (thrown below) and then emits 'error'.
-    this.#child.on('error', () => undefined);
+    // Failures show in the exit event; with reject: false the promise only settles.
+    this.#child.catch(() => undefined);
     const pid = this.#child.pid;
     if (pid === undefined) throw new UnavailableError(`cannot spawn /bin/sh for run ${request.runId} in ${request.cwd}`);
     this.pid = pid;
