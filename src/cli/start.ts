@@ -10,9 +10,9 @@ import { startNode } from '../main.js';
 export async function runStart(config: NodeConfig): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   const node = await startNode({ config, log, token: process.env[TOKEN_ENV] });
-  const jobs = await node.jobIds();
+  const role = node.lease.isLeader ? 'leader' : 'standby';
   log.info(
-    { nodeId: node.nodeId, jobsFolder: config.jobs, jobs: jobs.length, store: node.store.description, slots: config.slots, url: node.http.url },
+    { nodeId: node.nodeId, role, jobsFolder: config.jobs, store: node.store.description, slots: config.slots, url: node.http.url },
     'timecloud node started',
   );
   if (node.http.generatedToken) {
