@@ -3,6 +3,7 @@
  * serves one `index.html`, so deep links work wherever the node mounts the UI.
  */
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import AlertsPage from './pages/alerts/AlertsPage.vue';
 import AuditPage from './pages/audit/AuditPage.vue';
 import FailuresPage from './pages/failures/FailuresPage.vue';
 import JobPage from './pages/job/JobPage.vue';
@@ -23,6 +24,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/nodes', name: 'nodes', component: NodesPage, meta: { title: 'Nodes' } },
   { path: '/audit', name: 'audit', component: AuditPage, meta: { title: 'Audit' } },
   { path: '/failures', name: 'failures', component: FailuresPage, meta: { title: 'Failures' } },
+  { path: '/alerts', name: 'alerts', component: AlertsPage, meta: { title: 'Alerts' } },
   { path: '/:rest(.*)', redirect: '/jobs' },
 ];
 

@@ -15,6 +15,10 @@ export interface DashboardNodeOptions {
   prepareJobs?: (jobsDir: string) => Promise<void>;
   /** @defaultValue 2 */
   slots?: number;
+  /** The node config's `alerts` section (see `startTestNode`); no alerting without it. */
+  alerts?: unknown;
+  /** Environment for alert secrets. @defaultValue {} */
+  env?: Record<string, string | undefined>;
 }
 
 export interface DashboardNode {
@@ -37,6 +41,8 @@ export async function startDashboardNode(options: DashboardNodeOptions = {}): Pr
     jobsDir,
     dataDir: join(folder.path, 'data'),
     slots: options.slots ?? 2,
+    ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
+    ...(options.env ? { env: options.env } : {}),
     node: { token, http: { uiDir: UI_DIST } },
   });
   return {

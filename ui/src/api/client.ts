@@ -5,6 +5,7 @@
  */
 import { ref } from 'vue';
 import type {
+  AlertsResponse,
   ApiError as ApiErrorBody,
   EventsResponse,
   JobResponse,
@@ -101,6 +102,13 @@ export interface EventsQuery {
   direction?: 'forwards' | 'backwards';
 }
 
+export interface AlertsQuery {
+  /** One job's alerts only (an exact job id). */
+  job?: string;
+  /** 1–1000; the server's default is 50. */
+  limit?: number;
+}
+
 export const api = {
   jobs: () => json<JobsResponse>('GET', '/api/jobs'),
   job: (id: string) => json<JobResponse>('GET', job(id)),
@@ -116,6 +124,8 @@ export const api = {
   queue: () => json<QueueResponse>('GET', '/api/queue'),
   nodes: () => json<NodesResponse>('GET', '/api/nodes'),
   events: (q: EventsQuery = {}) => json<EventsResponse>('GET', `/api/events${query({ ...q })}`),
+  /** Alerts newest first (by first failure). */
+  alerts: (q: AlertsQuery = {}) => json<AlertsResponse>('GET', `/api/alerts${query({ ...q })}`),
 
   /** Exchanges the admin token for the login cookie; rejects with a 401 ApiError if it is wrong. */
   async login(token: string): Promise<void> {

@@ -1,6 +1,6 @@
 // How each run and job status looks: a word and a symbol as well as a colour, so status reads
 // without colour vision and in monochrome screenshots.
-import type { JobStatus, LiveRunStatus } from '../../../src/http/api-types.js';
+import type { AlertSummary, JobStatus, LiveRunStatus } from '../../../src/http/api-types.js';
 
 export type Tone = 'ok' | 'bad' | 'warn' | 'busy' | 'idle' | 'muted';
 
@@ -32,12 +32,21 @@ const JOB: Record<JobStatus, StatusLook> = {
   failing: { label: 'failing', symbol: '✕', tone: 'bad' },
 };
 
+const ALERT: Record<AlertSummary['status'], StatusLook> = {
+  open: { label: 'open', symbol: '!', tone: 'bad' },
+  resolved: { label: 'resolved', symbol: '✓', tone: 'ok' },
+};
+
 export function runStatusLook(status: LiveRunStatus): StatusLook {
   return RUN[status] ?? { label: status, symbol: '?', tone: 'muted' };
 }
 
 export function jobStatusLook(status: JobStatus): StatusLook {
   return JOB[status] ?? { label: status, symbol: '?', tone: 'muted' };
+}
+
+export function alertStatusLook(status: AlertSummary['status']): StatusLook {
+  return ALERT[status] ?? { label: status, symbol: '?', tone: 'muted' };
 }
 
 /** Statuses a run can still leave: it may be aborted. */
