@@ -129,8 +129,16 @@ async function measure(total: number): Promise<void> {
   const leases: number[] = [];
   const fires: number[] = [];
   const starts: number[] = [];
+  /** A standby is warm once its job states and its projections have caught up with the store. */
+  const warm = async (nodeId: string) => {
+    const node = nodes.get(nodeId)!;
+    while (!/timecloud node started/.test(node.output()) || !/projections caught up/.test(node.output())) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   for (let kill = 0; kill < KILLS; kill++) {
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // the standby is up and following
+    await Promise.all([...nodes.keys()].map(warm));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // and has seen a few renewals
     const victim = nodes.get(leader.nodeId)!;
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
@@ -145,6 +153,7 @@ async function measure(total: number): Promise<void> {
     starts.push(Date.parse((startedEvent.data as { at: string }).at) - killedAt);
     start(leader.nodeId);
     leader = next;
+    process.stdout.write(`  kill ${kill + 1}: new lease ${leases.at(-1)} ms, first tick ${fires.at(-1)} ms\n`);
   }
   await Promise.all([...nodes.values()].map((node) => node.stop()));
   await store.close();

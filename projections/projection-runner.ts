@@ -205,7 +205,10 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
   private subscribe(): void {
     const subscription = this.options.store.subscribeToAll({ fromPosition: this.position ?? 'start', filter: PROJECTION_FILTER });
     this.subscription = subscription;
-    subscription.caughtUp.then(() => this.resolveCaughtUp(), () => undefined);
+    subscription.caughtUp.then(() => {
+      this.options.log.info({ position: this.position?.toString() }, 'projections caught up with the store');
+      this.resolveCaughtUp();
+    }, () => undefined);
     this.loop = this.follow(subscription);
   }
 
