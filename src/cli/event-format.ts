@@ -1,20 +1,14 @@
 /**
  * How stored events are printed by `timecloud history`: one readable line each, or with
- * `--json` one JSON object per line as DESIGN.md specifies (revisions and positions as decimal
- * strings, so no precision is lost).
+ * `--json` one JSON object per line as DESIGN.md specifies, plus the event id (revisions and
+ * positions as decimal strings, so no precision is lost).
  */
+import { toEventJson } from '../http/event-json.js';
 import type { StoredEvent } from '../store/event-store.js';
 
+/** The same JSON form the API and the WebSocket use, one event per line. */
 export function eventToJson(event: StoredEvent): string {
-  return JSON.stringify({
-    stream: event.stream,
-    revision: event.revision.toString(),
-    position: event.position.toString(),
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata,
-    created: event.created.toISOString(),
-  });
+  return JSON.stringify(toEventJson(event));
 }
 
 const short = (id: unknown) => (typeof id === 'string' ? id.slice(0, 8) : String(id));
