@@ -56,6 +56,13 @@ export function nodesProjection(): Projection<NodesState> {
           const { nodeId, epoch, at } = event.data;
           const node = findNode(state, nodeId);
           if (node) node.lastSeen = at;
+          // The lease stream is trimmed: a leader's acquisition may be gone; its renewals still tell.
+          if (event.type === 'LeaseRenewed' && (!state.leader || epoch > state.leader.epoch)) {
+            const url = event.data.url ?? node?.url ?? '';
+            const ttl = event.data.ttl ?? node?.ttl ?? 0;
+            state.leader = { nodeId, epoch, url, ttl, since: at, lastSeen: at, released: false };
+            if (!node) state.nodes.push({ nodeId, url, epoch, ttl, lastSeen: at });
+          }
           if (state.leader?.epoch === epoch && state.leader.nodeId === nodeId) {
             state.leader.lastSeen = at;
             if (event.type === 'LeaseReleased') state.leader.released = true;

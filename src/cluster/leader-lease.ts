@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { WrongExpectedVersion } from '../errors.js';
-import { streams, type LeaderEvent } from '../domain/events.js';
+import { streams, type LeaderEvent, type LeaseRenewed } from '../domain/events.js';
 import type { Logger } from '../log.js';
 import type { EventStore, StoredEvent, Subscription } from '../store/event-store.js';
 
@@ -55,6 +55,12 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
   private holder?: LeaseHolder;
   private revision?: bigint;
   private epoch = 0;
+  /**
+   * The highest epoch seen in the stream. The stream is trimmed, so the `LeaseAcquired` of a
+   * long-lived leader is soon gone: its renewals alone must tell a newly started node who leads
+   * and which epoch comes next. Epochs never go back.
+   */
+  private highestEpoch = 0;
   private leading = false;
   /** When the last successful renewal was sent: the lease is ours until this + ttl. */
   private renewSentAt = 0;
@@ -133,23 +139,35 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
     this.revision = stored.revision;
     const event = { type: stored.type, data: stored.data } as LeaderEvent;
     const now = this.clock.now();
+    if (event.type !== 'LeaseAcquired' && event.type !== 'LeaseRenewed' && event.type !== 'LeaseReleased') return;
+    this.highestEpoch = Math.max(this.highestEpoch, event.data.epoch);
+    const known = this.holder !== undefined && this.holder.epoch === event.data.epoch;
     switch (event.type) {
       case 'LeaseAcquired':
         this.holder = { ...event.data, seenAt: now, released: false };
         break;
       case 'LeaseRenewed':
-        if (this.holder && this.holder.epoch === event.data.epoch) this.holder = { ...this.holder, seenAt: now };
+        if (known) this.holder = { ...this.holder!, seenAt: now };
+        else if (this.isNewer(event.data.epoch)) this.holder = this.holderFrom(event.data, now, false);
         break;
       case 'LeaseReleased':
-        if (this.holder && this.holder.epoch === event.data.epoch) this.holder = { ...this.holder, released: true, seenAt: now };
+        if (known) this.holder = { ...this.holder!, released: true, seenAt: now };
+        else if (this.isNewer(event.data.epoch)) this.holder = this.holderFrom(event.data, now, true);
         break;
-      default:
-        return;
     }
     this.emit('holder', this.holder);
     if (this.leading && this.holder && this.holder.nodeId !== this.options.nodeId) {
       this.loseLeadership(`node ${this.holder.nodeId} took over with epoch ${this.holder.epoch}`);
     }
+  }
+
+  private isNewer(epoch: number): boolean {
+    return this.holder === undefined || epoch > this.holder.epoch;
+  }
+
+  /** The holder as told by a renewal or release whose `LeaseAcquired` was trimmed away. */
+  private holderFrom(data: LeaseRenewed['data'], seenAt: number, released: boolean): LeaseHolder {
+    return { nodeId: data.nodeId, epoch: data.epoch, url: data.url ?? '', ttl: data.ttl ?? this.ttlMs, seenAt, released };
   }
 
   private async step(): Promise<void> {
@@ -170,7 +188,7 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
   }
 
   private async acquire(): Promise<void> {
-    const epoch = (this.holder?.epoch ?? 0) + 1;
+    const epoch = Math.max(this.highestEpoch, this.holder?.epoch ?? 0) + 1;
     const sentAt = this.clock.now();
     const previousNodeId = this.holder?.nodeId;
     try {
@@ -197,7 +215,10 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
     }
     if (now - this.renewSentAt < this.ttlMs / 3) return;
     try {
-      await this.append({ type: 'LeaseRenewed', data: { nodeId: this.options.nodeId, epoch: this.epoch, at: this.nowIso() } });
+      await this.append({
+        type: 'LeaseRenewed',
+        data: { nodeId: this.options.nodeId, epoch: this.epoch, url: this.options.url, ttl: this.ttlMs, at: this.nowIso() },
+      });
       if (!this.leading) return;
       this.renewSentAt = now;
       this.emit('renewed', { epoch: this.epoch, validUntil: now + this.ttlMs });

@@ -169,7 +169,8 @@ export type LeaseAcquired = Event<
   'LeaseAcquired',
   { nodeId: string; epoch: number; url: string; ttl: number; at: string; previousNodeId?: string }
 >;
-export type LeaseRenewed = Event<'LeaseRenewed', { nodeId: string; epoch: number; at: string }>;
+/** `url` and `ttl` repeat the acquisition's, so a node that joins after it was trimmed knows the holder. */
+export type LeaseRenewed = Event<'LeaseRenewed', { nodeId: string; epoch: number; url?: string; ttl?: number; at: string }>;
 export type LeaseReleased = Event<'LeaseReleased', { nodeId: string; epoch: number; at: string }>;
 export type LeaderEvent = LeaseAcquired | LeaseRenewed | LeaseReleased;
 

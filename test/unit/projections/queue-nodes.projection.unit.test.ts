@@ -96,6 +96,17 @@ describe('nodes projection', () => {
     expect(late.nodes.find((n) => n.nodeId === 'n1')?.role).toBe('gone');
   });
 
+  it('names the leader from its renewals when its acquisition was trimmed from the lease stream', () => {
+    const renewed = (minute: number): TimecloudEvent => ({
+      type: 'LeaseRenewed',
+      data: { nodeId: 'n4', epoch: 7, url: 'http://n4:19031', ttl: 15_000, at: at(minute) },
+    });
+    const state = nodes([renewed(5), renewed(6)]);
+    const view = nodesView(state, { nodeId: 'n5', url: 'http://n5:1', isLeader: false }, new Date(at(6, 5)));
+    expect(view.leader).toEqual({ nodeId: 'n4', epoch: 7, url: 'http://n4:19031', since: at(5) });
+    expect(view.nodes.find((n) => n.nodeId === 'n4')).toMatchObject({ role: 'leader', lastSeen: at(6) });
+  });
+
   it('ignores a renewal of an older epoch', () => {
     const state = nodes([acquired('n1', 1, 0), acquired('n2', 2, 1), { type: 'LeaseRenewed', data: { nodeId: 'n1', epoch: 1, at: at(2) } }]);
     expect(state.leader).toMatchObject({ nodeId: 'n2', lastSeen: at(1) });
