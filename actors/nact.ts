@@ -29,6 +29,8 @@ export interface PersistentContext<Msg> extends ActorContext<Msg> {
 }
 
 export interface SupervisionContext {
+  /** Undefined once the actor was stopped (nact drops a stopped actor's parent). */
+  parent: ActorRef<unknown> | undefined;
   stop: Decision;
   stopAll: Decision;
   stopChild: Decision;
@@ -74,6 +76,16 @@ export type PersistentHandler<State, Msg> = (
   ctx: PersistentContext<Msg>,
 ) => State | Promise<State>;
 
+/**
+ * An actor stopped while its handler was still awaiting (a job actor whose append fails after
+ * this node stopped leading) has no parent left: nact would escalate to `undefined` and crash
+ * the process. Such a failure only ends the already stopped actor.
+ */
+function guarded<State>(options: ActorOptions<State>): ActorOptions<State> {
+  const policy = options.onCrash;
+  return { ...options, onCrash: (message, error, ctx, child) => (ctx.parent === undefined ? ctx.stop : policy(message, error, ctx, child)) };
+}
+
 export function startSystem(name: string, engine?: StorePersistenceEngine): SystemRef {
   const extensions: unknown[] = [{ name }];
   if (engine) extensions.push(nact.configurePersistence(engine as never));
@@ -87,7 +99,7 @@ export function spawnActor<State, Msg>(
   options: ActorOptions<State>,
 ): ActorRef<Msg> {
   const f = (state: State, message: Msg, ctx: unknown) => handler(state, message, ctx as ActorContext<Msg>);
-  return nact.spawn(parent as never, f as never, name, options as never) as ActorRef<Msg>;
+  return nact.spawn(parent as never, f as never, name, guarded(options) as never) as ActorRef<Msg>;
 }
 
 export function spawnPersistentActor<State, Msg>(
@@ -102,7 +114,7 @@ export function spawnPersistentActor<State, Msg>(
     // nact only sets `recovering` during replay; make it an explicit false for live messages.
     return handler(state, message, { ...context, recovering: context.recovering === true });
   };
-  return nact.spawnPersistent(parent as never, f as never, key, name, options as never) as ActorRef<Msg>;
+  return nact.spawnPersistent(parent as never, f as never, key, name, guarded(options) as never) as ActorRef<Msg>;
 }
 
 export function dispatch<Msg>(ref: ActorRef<Msg> | undefined, message: Msg, sender?: ActorRef<unknown>): void {

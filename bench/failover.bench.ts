@@ -121,8 +121,18 @@ async function measure(total: number): Promise<void> {
   console.log(`history of ${total.toLocaleString('en')} events over ${JOBS} jobs written in ${((Date.now() - generated) / 1000).toFixed(1)} s`);
 
   const nodes = new Map<string, NodeProcess>();
-  const start = (nodeId: string) =>
-    nodes.set(nodeId, startNodeProcess({ jobs: join(root, 'jobs'), data: join(root, `data-${nodeId}`), store: storeFile, nodeId, leaseTtl: TTL, slots: 8 }));
+  const killed = new Set<NodeProcess>();
+  const start = (nodeId: string) => {
+    const node = startNodeProcess({ jobs: join(root, 'jobs'), data: join(root, `data-${nodeId}`), store: storeFile, nodeId, leaseTtl: TTL, slots: 8 });
+    nodes.set(nodeId, node);
+    // A node that dies on its own makes the run meaningless: say why and stop.
+    void node.exited.then(({ code, signal }) => {
+      if (killed.has(node) || stopping) return;
+      console.error(`node ${nodeId} exited by itself (code ${code}, signal ${signal}); its last output:\n${node.output().slice(-4000)}`);
+      process.exit(1);
+    });
+  };
+  let stopping = false;
   start('a');
   let leader = await leaderAfter(store, 0);
   start('b');
@@ -141,6 +151,7 @@ async function measure(total: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000)); // and has seen a few renewals
     const victim = nodes.get(leader.nodeId)!;
     const killedAt = Date.now();
+    killed.add(victim);
     victim.child.kill('SIGKILL');
     await victim.exited;
     const next = await leaderAfter(store, leader.epoch);
@@ -155,6 +166,7 @@ async function measure(total: number): Promise<void> {
     leader = next;
     process.stdout.write(`  kill ${kill + 1}: new lease ${leases.at(-1)} ms, first tick ${fires.at(-1)} ms\n`);
   }
+  stopping = true;
   await Promise.all([...nodes.values()].map((node) => node.stop()));
   await store.close();
   await rm(root, { recursive: true, force: true });
