@@ -14,6 +14,16 @@ export interface SubscriptionSource {
   key(event: StoredEvent): bigint;
 }
 
+/**
+ * Reading pages and handing out events happens in microtasks only, which never let timers run:
+ * a consumer catching up on a million events would starve its process's lease renewals, ticks
+ * and HTTP for many seconds. Between pages, once this much time went by, the subscription
+ * lets the event loop turn.
+ */
+const YIELD_AFTER_MS = 10;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class SqliteSubscription implements Subscription, AsyncIterator<StoredEvent> {
   readonly caughtUp: Promise<void>;
   private resolveCaughtUp!: () => void;
@@ -24,6 +34,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
   private closed = false;
   private iterated = false;
   private readonly abort = new AbortController();
+  private lastTurn = performance.now();
 
   /**
    * @param cursor exclusive start: the key of the last event not to deliver.
@@ -61,6 +72,11 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
         this.cursor = this.source.key(event);
         return { done: false, value: event };
       }
+      if (performance.now() - this.lastTurn > YIELD_AFTER_MS) {
+        await turn();
+        this.lastTurn = performance.now();
+        continue; // closed meanwhile?
+      }
       let since: number;
       let page: StoredEvent[];
       try {
@@ -78,6 +94,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       }
       this.markCaughtUp();
       await this.poller.wait(since, this.abort.signal);
+      this.lastTurn = performance.now();
     }
   }
 
