@@ -4,7 +4,7 @@
  * It holds no durable state: after a restart the job actors hand their open runs over again.
  */
 import type { Logger } from '../src/log.js';
-import type { DispatcherInspection, DispatcherMsg, JobMsg, ProcessMsg, RunOrder } from './messages.js';
+import type { DispatcherInspection, DispatcherLoad, DispatcherMsg, JobMsg, ProcessMsg, RunOrder } from './messages.js';
 import { dispatch, reply, spawnActor, type ActorRef, type CrashPolicy } from './nact.js';
 
 interface Waiting {
@@ -31,8 +31,11 @@ export interface DispatcherDeps {
   spawnSlot(parent: ActorRef<DispatcherMsg>, index: number): ActorRef<ProcessMsg>;
   log: Logger;
   onCrash: CrashPolicy;
-  /** Called whenever the queue or the slots change (metrics). */
-  onChange?(inspection: DispatcherInspection): void;
+  /**
+   * Called whenever the queue or the slots change (metrics). Counts only: listing a herd's queue
+   * on every message would make a herd quadratic again.
+   */
+  onChange?(load: DispatcherLoad): void;
 }
 
 export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps): ActorRef<DispatcherMsg> {
@@ -104,7 +107,7 @@ export function spawnDispatcher(parent: ActorRef<unknown>, deps: DispatcherDeps)
           return unknown;
         }
       }
-      deps.onChange?.(inspect(next));
+      deps.onChange?.({ queued: next.queue.size, busy: next.slots.reduce((n, slot) => (slot ? n + 1 : n), 0) });
       return next;
     },
     'dispatcher',

@@ -47,6 +47,11 @@ export type DispatcherMsg =
   /** Replies `DispatcherInspection`. */
   | { type: 'Inspect' };
 
+export interface DispatcherLoad {
+  queued: number;
+  busy: number;
+}
+
 export interface DispatcherInspection {
   slots: ({ runId: string; jobId: string } | null)[];
   queue: { runId: string; jobId: string }[];

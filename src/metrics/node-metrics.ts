@@ -4,7 +4,7 @@
  * changes, store appends; leadership is read when scraped.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DispatcherInspection } from '../../actors/messages.js';
+import type { DispatcherLoad } from '../../actors/messages.js';
 import type { JobEvent } from '../domain/events.js';
 
 const RESULTS: Partial<Record<JobEvent['type'], string>> = {
@@ -78,9 +78,9 @@ export class NodeMetrics {
     }
   }
 
-  onDispatcherChange(state: DispatcherInspection): void {
-    this.queueDepth.set(state.queue.length);
-    this.busySlots.set(state.slots.filter((slot) => slot !== null).length);
+  onDispatcherChange(load: DispatcherLoad): void {
+    this.queueDepth.set(load.queued);
+    this.busySlots.set(load.busy);
   }
 
   observeAppend(seconds: number): void {
