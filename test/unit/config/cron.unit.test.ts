@@ -185,3 +185,19 @@ describe('compileSchedule: fields, dialects and sharing', () => {
     expect(scheduleProblem({ schedule: '@daily', timezone: 'UTC' })).toBeUndefined();
   });
 });
+
+describe('compileSchedule: remembered answers', () => {
+  it('answers a repeated question the same, with a Date of its own each time', () => {
+    const schedule = compileSchedule({ schedule: '0 */20 * * * *', timezone: 'Europe/Berlin' });
+    const from = new Date('2026-03-29T00:50:00Z'); // the night Berlin springs forward
+    const first = schedule.nextAfter(from)!;
+    first.setTime(0); // a caller mutating its answer must not change the next caller's
+    const again = schedule.nextAfter(new Date(from.getTime()))!;
+    expect(again.toISOString()).toBe('2026-03-29T01:00:00.000Z');
+    expect(schedule.next(3, from).map((d) => d.toISOString())).toEqual([
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-29T01:20:00.000Z',
+      '2026-03-29T01:40:00.000Z',
+    ]);
+  });
+});
