@@ -163,6 +163,9 @@ async function measure(total: number): Promise<void> {
     const current = await currentLeader(store);
     if (current.epoch !== leader.epoch) {
       console.log(`  (leadership moved before kill ${kill + 1}: epoch ${leader.epoch} → ${current.epoch}, node ${current.nodeId})`);
+      for (const [nodeId, node] of nodes) {
+        for (const line of node.output().split('\n').filter((l) => /lost the leader lease/.test(l))) console.log(`    ${nodeId}: ${line}`);
+      }
       leader = { ...leader, ...current };
     }
     const victim = nodes.get(leader.nodeId)!;
