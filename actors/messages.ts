@@ -76,8 +76,6 @@ export interface ConfigChange {
 export type SupervisorMsg =
   /** Applied only while leading: the watcher of a leader reports here. */
   | { type: 'Config'; change: ConfigChange }
-  /** Replies `CommandReply`; unknown jobs get NOT_FOUND. */
-  | { type: 'JobCommand'; jobId: string; command: JobCommand }
   /**
    * This node now leads: spawn (from warm state) and activate the actors of `jobIds`. Replies `true`.
    */
@@ -86,9 +84,7 @@ export type SupervisorMsg =
   | { type: 'Follow' }
   /** Graceful stop: no new ticks or dispatches, but results of running jobs are still recorded. Replies `true`. */
   | { type: 'Quiesce' }
-  /** Replies `string[]`: the ids of the job actors alive. */
-  | { type: 'ListJobs' }
-  /** Replies the job actor's reference, or `undefined`. */
-  | { type: 'JobRef'; jobId: string }
   /** Replies the dispatcher's reference. */
-  | { type: 'Dispatcher' };
+  | { type: 'Dispatcher' }
+  /** Replies `true` once every message sent before it was handled (the directory is current). */
+  | { type: 'Sync' };

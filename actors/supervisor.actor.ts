@@ -1,8 +1,8 @@
 /**
  * The supervisor: owns the dispatcher and one job actor per job. It turns what the scanner finds
- * into job commands, relays commands from the API, starts and stops scheduling with leadership,
- * and decides what happens when a child crashes (a job actor is reset: it recovers from its
- * stream and, when this node leads, is activated again).
+ * into job commands, lists its job actors in a directory through which the API addresses them,
+ * starts and stops scheduling with leadership, and decides what happens when a child crashes (a
+ * job actor is reset: it recovers from its stream and, when this node leads, is activated again).
  */
 import { createHash } from 'node:crypto';
 import { streams } from '../src/domain/events.js';
@@ -10,8 +10,8 @@ import { decisionEventId } from '../src/domain/ids.js';
 import type { EventStore } from '../src/store/event-store.js';
 import type { Logger } from '../src/log.js';
 import { spawnJobActor, type JobActorDeps } from './job.actor.js';
-import type { CommandReply, ConfigChange, DispatcherMsg, JobMsg, SupervisorMsg } from './messages.js';
-import { dispatch, query, reply, spawnActor, stopActor, type ActorRef, type CrashPolicy } from './nact.js';
+import type { ConfigChange, DispatcherMsg, JobMsg, SupervisorMsg } from './messages.js';
+import { dispatch, reply, spawnActor, stopActor, type ActorRef, type CrashPolicy } from './nact.js';
 
 export interface SupervisorDeps {
   store: EventStore;
@@ -20,8 +20,12 @@ export interface SupervisorDeps {
   spawnDispatcher(parent: ActorRef<SupervisorMsg>): ActorRef<DispatcherMsg>;
   /** Everything a job actor needs but the dispatcher, which the supervisor creates. */
   jobDeps: Omit<JobActorDeps, 'dispatcher'>;
-  /** @defaultValue 30000 */
-  commandTimeoutMs?: number;
+  /**
+   * Where the supervisor lists its live job actors, for callers outside the actor system (the API)
+   * to address a job actor directly. Only the supervisor writes it. Asking the supervisor instead
+   * costs a copy of its 10,000 children per message (nact copies them into every context).
+   */
+  directory?: Map<string, ActorRef<JobMsg>>;
 }
 
 interface SupervisorState {
@@ -123,23 +127,8 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
           for (const ref of state.jobs.values()) dispatch(ref, { type: 'Deactivate' });
           reply(ctx, true);
           return state;
-        case 'JobCommand': {
-          const ref = state.jobs.get(message.jobId);
-          if (!ref) {
-            reply<CommandReply>(ctx, { ok: false, code: 'NOT_FOUND', message: `no job "${message.jobId}"` });
-            return state;
-          }
-          const sender = ctx;
-          query<JobMsg, CommandReply>(ref, { type: 'Command', command: message.command }, deps.commandTimeoutMs ?? 30_000)
-            .then((answer) => reply(sender, answer))
-            .catch((error: Error) => reply<CommandReply>(sender, { ok: false, code: 'UNAVAILABLE', message: error.message }));
-          return state;
-        }
-        case 'ListJobs':
-          reply(ctx, [...state.jobs.keys()]);
-          return state;
-        case 'JobRef':
-          reply(ctx, state.jobs.get(message.jobId));
+        case 'Sync':
+          reply(ctx, true);
           return state;
         case 'Dispatcher':
           reply(ctx, state.dispatcher);
@@ -152,7 +141,7 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
     },
     'supervisor',
     {
-      initialState: { jobs: new Map(), leader: false },
+      initialState: { jobs: deps.directory ?? new Map(), leader: false },
       onCrash,
     },
   );

@@ -108,7 +108,9 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     return child ? ctx.resetChild : ctx.reset;
   };
 
+  const jobActors = new Map<string, ActorRef<JobMsg>>();
   const supervisor: ActorRef<SupervisorMsg> = spawnSupervisor(system, {
+    directory: jobActors,
     store,
     log,
     spawnDispatcher: (parent) =>
@@ -147,8 +149,19 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   // ---- alerts (issue 6): the subscriber runs while this node holds the lease ----
   const alerting = attachAlerting({ store, lease, config: alertsConfig, log, clock, nodeId, dashboardUrl: dashboard.url });
 
+  /** A job actor of this leader, addressed directly (see `SupervisorDeps.directory`). */
+  async function jobActor(jobId: string): Promise<ActorRef<JobMsg>> {
+    // A miss may be a `Lead` still in the supervisor's mailbox: look again once it was handled.
+    const ref = jobActors.get(jobId) ?? (await syncDirectory(), jobActors.get(jobId));
+    if (!ref) throw new NotFoundError(`no job "${jobId}"`);
+    return ref;
+  }
+  const syncDirectory = () => query<SupervisorMsg, true>(supervisor, { type: 'Sync' }, QUERY_TIMEOUT_MS);
+
   async function command(jobId: string, cmd: JobCommand): Promise<CommandReply> {
-    const answer = await query<SupervisorMsg, CommandReply>(supervisor, { type: 'JobCommand', jobId, command: cmd }, QUERY_TIMEOUT_MS);
+    const answer = await query<JobMsg, CommandReply>(await jobActor(jobId), { type: 'Command', command: cmd }, QUERY_TIMEOUT_MS).catch(
+      (error: Error): CommandReply => ({ ok: false, code: 'UNAVAILABLE', message: error.message }),
+    );
     if (!answer.ok) throw (ERRORS[answer.code] ?? ((m: string) => new TimecloudError('STORE', m)))(answer.message);
     return answer;
   }
@@ -205,12 +218,13 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       await command(jobId, { type: 'Disable', by, at: now() });
     },
     async inspectJob(jobId) {
-      const ref = await query<SupervisorMsg, ActorRef<JobMsg> | undefined>(supervisor, { type: 'JobRef', jobId }, QUERY_TIMEOUT_MS);
-      if (!ref) throw new NotFoundError(`no job "${jobId}"`);
-      return query<JobMsg, JobInspection>(ref, { type: 'Inspect' }, QUERY_TIMEOUT_MS);
+      return query<JobMsg, JobInspection>(await jobActor(jobId), { type: 'Inspect' }, QUERY_TIMEOUT_MS);
     },
     inspectDispatcher,
-    jobIds: () => query<SupervisorMsg, string[]>(supervisor, { type: 'ListJobs' }, QUERY_TIMEOUT_MS),
+    jobIds: async () => {
+      await syncDirectory();
+      return [...jobActors.keys()];
+    },
     stop: () => (stopping ??= stop()),
   };
   dashboard.attachNode(node);
