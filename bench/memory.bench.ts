@@ -214,7 +214,7 @@ console.log(
 );
 const asked = performance.now();
 for (let i = 0; i < 200; i++) await again.node.inspectJob(big.jobIds[i]!);
-console.log(`one inspectJob through the supervisor of ${JOBS} job actors: ${((performance.now() - asked) / 200).toFixed(2)} ms`);
+console.log(`one inspectJob on a node of ${JOBS} job actors: ${((performance.now() - asked) / 200).toFixed(2)} ms`);
 const afterRestart = settledMemory();
 console.log(`after the restart: RSS ${mib(afterRestart.rss)} MiB, heap ${mib(afterRestart.heap)} MiB`);
 
