@@ -23,69 +23,61 @@ afterEach(() => {
   stopActor(system);
 });
 
+/**
+ * A parent that resets a crashed child, and under it a child that escalates its crashes; both
+ * note what they were asked. `stopped` counts the child's stops (a crash after its stop ends
+ * it once more).
+ */
+function spawnFamily(handler: (state: object) => object | Promise<object>) {
+  const decisions: string[] = [];
+  const family = { decisions, stopped: 0, child: undefined as unknown as ActorRef<'go'> };
+  const parent = spawnActor<object, 'spawn'>(system, (state) => state, 'parent', {
+    initialState: {},
+    onCrash: (_m, _e, ctx) => {
+      decisions.push('parent asked');
+      return ctx.resetChild;
+    },
+  });
+  family.child = spawnActor<object, 'go'>(parent, handler, 'child', {
+    initialState: {},
+    onCrash: (_m, _e, ctx) => {
+      decisions.push('child crashed');
+      return ctx.escalate;
+    },
+    afterStop: () => {
+      family.stopped += 1;
+    },
+  });
+  return family;
+}
+
 it('a handler that fails after its actor was stopped neither escalates nor crashes the process', async () => {
   let fail!: (error: Error) => void;
   const pending = new Promise<never>((_, reject) => (fail = reject));
-  const decisions: string[] = [];
-  const parent = spawnActor<object, 'spawn'>(system, (state) => state, 'parent', {
-    initialState: {},
-    onCrash: (_m, _e, ctx) => {
-      decisions.push('parent asked');
-      return ctx.resetChild;
-    },
-  });
   let started = false;
-  const child: ActorRef<'go'> = spawnActor<object, 'go'>(
-    parent,
-    async (state) => {
-      started = true;
-      await pending; // an append in flight
-      return state;
-    },
-    'child',
-    {
-      initialState: {},
-      onCrash: (_m, _e, ctx) => {
-        decisions.push('child crashed');
-        return ctx.escalate;
-      },
-    },
-  );
-  dispatch(child, 'go');
+  const family = spawnFamily(async (state) => {
+    started = true;
+    await pending; // an append in flight
+    return state;
+  });
+  dispatch(family.child, 'go');
   await eventually(() => started);
-  stopActor(child);
+  stopActor(family.child);
+  await eventually(() => family.stopped === 1);
   fail(new Error('append to "job-x" expected revision 3 but the stream is at revision 5'));
-  await new Promise((resolve) => setTimeout(resolve, 100)); // let the failure travel through nact
+  // The failure ends the stopped actor once more; before the fix it escalated to no parent and threw.
+  await eventually(() => family.stopped === 2, { timeout: 3_000 });
   expect(uncaught).toEqual([]);
   // The stopped actor's own policy was not consulted and nothing reached its former parent.
-  expect(decisions).toEqual([]);
+  expect(family.decisions).toEqual([]);
 });
 
 it('a live actor still escalates its crash to its parent', async () => {
-  const decisions: string[] = [];
-  const parent = spawnActor<object, 'spawn'>(system, (state) => state, 'parent', {
-    initialState: {},
-    onCrash: (_m, _e, ctx) => {
-      decisions.push('parent asked');
-      return ctx.resetChild;
-    },
+  const family = spawnFamily(() => {
+    throw new Error('boom');
   });
-  const child = spawnActor<object, 'go'>(
-    parent,
-    () => {
-      throw new Error('boom');
-    },
-    'child',
-    {
-      initialState: {},
-      onCrash: (_m, _e, ctx) => {
-        decisions.push('child crashed');
-        return ctx.escalate;
-      },
-    },
-  );
-  dispatch(child, 'go');
-  await eventually(() => decisions.length === 2);
-  expect(decisions).toEqual(['child crashed', 'parent asked']);
+  dispatch(family.child, 'go');
+  await eventually(() => family.decisions.length === 2);
+  expect(family.decisions).toEqual(['child crashed', 'parent asked']);
   expect(uncaught).toEqual([]);
 });
