@@ -15,9 +15,6 @@ import { PROJECTED_EVENT_TYPES, type Projection } from './projection.js';
 import { queueProjection, type QueueState } from './queue.projection.js';
 import { runHistoryProjection, type RunHistoryOptions, type RunHistoryState } from './run-history.projection.js';
 
-/** Longest stretch of work on events before the runner lets the event loop turn. */
-const SLICE_MS = 10;
-
 export interface ProjectionStates {
   jobs: JobListState;
   runs: RunHistoryState;
@@ -214,15 +211,9 @@ export class ProjectionRunner extends EventEmitter<{ event: [StoredEvent] }> {
 
   private async follow(subscription: Subscription): Promise<void> {
     const everyEvents = this.options.checkpointEveryEvents ?? 50_000;
-    let sliceStarted = performance.now();
     try {
+      // Both adapters' subscriptions let the event loop turn while catching up (EventLoopSlice).
       for await (const event of subscription) {
-        // Catching up on a long history never leaves the event loop: give requests, timers and
-        // lease renewals a turn every few milliseconds.
-        if (performance.now() - sliceStarted > SLICE_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStarted = performance.now();
-        }
         if (this.hold) await this.hold;
         applyEvent(this.projections, this.current, event, this.onProjectionError);
         this.position = event.position;

@@ -151,8 +151,12 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
 
   /** A job actor of this leader, addressed directly (see `SupervisorDeps.directory`). */
   async function jobActor(jobId: string): Promise<ActorRef<JobMsg>> {
-    // A miss may be a `Lead` still in the supervisor's mailbox: look again once it was handled.
-    const ref = jobActors.get(jobId) ?? (await syncDirectory(), jobActors.get(jobId));
+    let ref = jobActors.get(jobId);
+    if (!ref) {
+      // A miss may be a `Lead` still in the supervisor's mailbox: look again once it was handled.
+      await syncDirectory();
+      ref = jobActors.get(jobId);
+    }
     if (!ref) throw new NotFoundError(`no job "${jobId}"`);
     return ref;
   }

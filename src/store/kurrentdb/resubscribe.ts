@@ -12,6 +12,7 @@
 import type { Readable } from 'node:stream';
 import type { ResolvedEvent } from '@kurrent/kurrentdb-client';
 import type { StoredEvent, Subscription } from '../event-store.js';
+import { EventLoopSlice } from '../event-loop-slice.js';
 import { isPermanentForSubscriptions } from './client-errors.js';
 
 /** The parts of a client subscription this module uses. */
@@ -75,6 +76,7 @@ export class ResubscribingSubscription implements Subscription {
     let cursor = typeof start === 'bigint' ? start : undefined;
     let head: bigint | undefined | null = null;
     let failures = 0;
+    const slice = new EventLoopSlice();
     try {
       while (!this.closed) {
         let dropped: unknown;
@@ -115,7 +117,10 @@ export class ResubscribingSubscription implements Subscription {
             const item = this.source.unpack(resolved);
             if (item && (cursor === undefined || item.cursor > cursor)) {
               cursor = item.cursor;
-              if (item.event) yield item.event;
+              if (item.event) {
+                if (slice.due()) await slice.turn();
+                yield item.event;
+              }
               if (knownHead !== undefined && item.cursor >= knownHead) markAt(received);
             }
             processed += 1;

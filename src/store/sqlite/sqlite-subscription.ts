@@ -5,6 +5,7 @@
  */
 import { UnavailableError } from '../../errors.js';
 import type { StoredEvent, Subscription } from '../event-store.js';
+import { EventLoopSlice } from '../event-loop-slice.js';
 import type { ChangePoller } from './change-poller.js';
 
 export interface SubscriptionSource {
@@ -13,16 +14,6 @@ export interface SubscriptionSource {
   /** The cursor key of an event: its position for `$all`, its revision for a stream. */
   key(event: StoredEvent): bigint;
 }
-
-/**
- * Reading pages and handing out events happens in microtasks only, which never let timers run:
- * a consumer catching up on a million events would starve its process's lease renewals, ticks
- * and HTTP for many seconds. Between pages, once this much time went by, the subscription
- * lets the event loop turn.
- */
-const YIELD_AFTER_MS = 10;
-
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class SqliteSubscription implements Subscription, AsyncIterator<StoredEvent> {
   readonly caughtUp: Promise<void>;
@@ -34,7 +25,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
   private closed = false;
   private iterated = false;
   private readonly abort = new AbortController();
-  private lastTurn = performance.now();
+  private readonly slice = new EventLoopSlice();
 
   /**
    * @param cursor exclusive start: the key of the last event not to deliver.
@@ -66,16 +57,15 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       if (this.closed) return { done: true, value: undefined };
       // The consumer asks for more only after its loop body has handled the previous event.
       if (this.cursor >= this.head) this.markCaughtUp();
+      if (this.slice.due()) {
+        await this.slice.turn();
+        continue; // it may have been closed meanwhile
+      }
       const event = this.buffer[this.nextInBuffer];
       if (event) {
         this.nextInBuffer += 1;
         this.cursor = this.source.key(event);
         return { done: false, value: event };
-      }
-      if (performance.now() - this.lastTurn > YIELD_AFTER_MS) {
-        await turn();
-        this.lastTurn = performance.now();
-        continue; // closed meanwhile?
       }
       let since: number;
       let page: StoredEvent[];
@@ -94,7 +84,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       }
       this.markCaughtUp();
       await this.poller.wait(since, this.abort.signal);
-      this.lastTurn = performance.now();
+      this.slice.restart();
     }
   }
 
