@@ -10,4 +10,7 @@ it('derives the same v5 ids as the string namespace always did', () => {
   expect(retryRunId('r-1', 2)).toBe(v5('retry|r-1|2', NAMESPACE));
   expect(decisionEventId('RunSkipped', 'pkg/job', 'x')).toBe(v5('RunSkipped|pkg/job|x', NAMESPACE));
   expect(tickRunId('pkg/job', 'a')).not.toBe(tickRunId('pkg/job', 'b'));
+  // Names beyond ASCII are hashed as UTF-8, as uuid does.
+  expect(tickRunId('paquet/tâche-日本', 'x')).toBe(v5('tick|paquet/tâche-日本|x', NAMESPACE));
+  expect(decisionEventId('RunSkipped', 'emoji/🚀', 1)).toBe(v5('RunSkipped|emoji/🚀|1', NAMESPACE));
 });
