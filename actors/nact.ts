@@ -112,7 +112,10 @@ export function spawnPersistentActor<State, Msg>(
   const f = (state: State, message: Msg | RecoveredMessage, ctx: unknown) => {
     const context = ctx as PersistentContext<Msg>;
     // nact only sets `recovering` during replay; make it an explicit false for live messages.
-    return handler(state, message, { ...context, recovering: context.recovering === true });
+    // nact builds a fresh context per message, so it is ours to complete (a copy cost as much
+    // as the decision on the tick path).
+    context.recovering = context.recovering === true;
+    return handler(state, message, context);
   };
   return nact.spawnPersistent(parent as never, f as never, key, name, guarded(options) as never) as ActorRef<Msg>;
 }

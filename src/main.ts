@@ -14,7 +14,7 @@ import { systemClock, type Clock } from './clock.js';
 import { JobStatesFollower } from './cluster/job-states-follower.js';
 import { LeaderLease } from './cluster/leader-lease.js';
 import { Leadership } from './cluster/leadership.js';
-import { compileSchedule } from './config/cron.js';
+import { scheduleOfSpec } from './config/cron.js';
 import type { NodeConfig } from './config/node-config.js';
 import { ensureNodeId } from './config/node-id.js';
 import type { JobCommand } from './domain/job-commands.js';
@@ -137,7 +137,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       clock,
       log,
       node: { nodeId, host, epoch: () => lease.currentEpoch, canWrite: () => lease.canWrite() },
-      scheduleOf: (spec) => compileSchedule(spec),
+      scheduleOf: scheduleOfSpec,
       snapshotEvery: options.snapshotEvery ?? 200,
       leaseTtlMs: lease.ttlMs,
       onPersisted: (events) => dashboard.metrics.onJobEvents(events, clock.now()),

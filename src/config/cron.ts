@@ -131,6 +131,22 @@ export function compileSchedule({ schedule, timezone, cronDialect = 'croner' }: 
   return compiled;
 }
 
+const ofSpec = new WeakMap<ScheduleInput, CompiledSchedule>();
+
+/**
+ * `compileSchedule` remembered per spec object: specs are immutable, and the tick path asks for
+ * the schedule of every due job three times (checking the pattern and zone again each time cost
+ * more than the decision).
+ */
+export function scheduleOfSpec(spec: ScheduleInput): CompiledSchedule {
+  let compiled = ofSpec.get(spec);
+  if (compiled === undefined) {
+    compiled = compileSchedule(spec);
+    ofSpec.set(spec, compiled);
+  }
+  return compiled;
+}
+
 /** The problem with a schedule in words, or undefined when it compiles. */
 export function scheduleProblem(input: ScheduleInput): string | undefined {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileSchedule, scheduleProblem } from '../../../src/config/cron.js';
+import { compileSchedule, scheduleOfSpec, scheduleProblem } from '../../../src/config/cron.js';
 import { formatInZone } from '../../../src/config/time-format.js';
 
 /** Fire times after `from` as local wall-clock text with offsets, e.g. "2025-03-30 03:00:00 +02:00 Sun". */
@@ -168,6 +168,15 @@ describe('compileSchedule: fields, dialects and sharing', () => {
     expect(compileSchedule({ schedule: '0  5 * * * *', timezone: 'Europe/Berlin', cronDialect: 'croner' })).toBe(a);
     expect(compileSchedule({ schedule: '0 5 * * * *', timezone: 'Europe/Paris' })).not.toBe(a);
     expect(compileSchedule({ schedule: '0 5 * * * *', timezone: 'Europe/Berlin', cronDialect: 'timecloud-v1' })).not.toBe(a);
+  });
+
+  it('remembers the schedule of a spec object, and compiles a changed spec afresh', () => {
+    const spec = { schedule: '0 5 * * * *', timezone: 'Europe/Berlin' };
+    const first = scheduleOfSpec(spec);
+    expect(scheduleOfSpec(spec)).toBe(first);
+    const updated = { ...spec, schedule: '0 10 * * * *' };
+    expect(scheduleOfSpec(updated).pattern).toBe('0 10 * * * *');
+    expect(() => scheduleOfSpec({ schedule: '0 61 * * * *' })).toThrow(/not a valid cron expression/);
   });
 
   it('rejects wrong field counts, bad values, impossible dates and unknown zones with reasons', () => {
