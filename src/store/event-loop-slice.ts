@@ -4,7 +4,12 @@
  * seconds. Subscriptions of both adapters cut that work into slices and let the event loop turn
  * between them.
  */
-const SLICE_MS = 10;
+/**
+ * Short: a reply from the writer thread waits behind the slice being run, so the slice adds to
+ * the time until a decision is known durable (1,000 jobs a second, 10 → 2 ms: p50 59 → 48 ms).
+ * A turn of the loop costs microseconds.
+ */
+const SLICE_MS = 2;
 
 export class EventLoopSlice {
   private started = performance.now();

@@ -2,7 +2,8 @@
  * Group commit: ops submitted in the same turn of the event loop, or while the writer has
  * as many commits outstanding as it takes (`Writer.maxInFlight`), wait in a queue and go to
  * the writer together, so many small appends share one transaction and one fsync. Each op
- * still gets its own result (the writer applies each in its own savepoint).
+ * still gets its own result (the writer applies each in its own savepoint). A writer on
+ * another thread may ask for batches as soon as enough is queued (`Writer.handOffEvents`).
  */
 import type { OpResult, WriteOp } from './write-ops.js';
 import type { Writer } from './writer.js';
@@ -18,6 +19,7 @@ function weight(op: WriteOp): number {
 
 export class GroupCommitter {
   private queue: Queued[] = [];
+  private queuedEvents = 0;
   private inFlight = 0;
   private scheduled = false;
   private idle: (() => void)[] = [];
@@ -35,8 +37,16 @@ export class GroupCommitter {
   submit(op: WriteOp): Promise<OpResult> {
     return new Promise((resolve) => {
       this.queue.push({ op, resolve });
-      this.schedule();
+      this.queuedEvents += weight(op);
+      const handOff = this.writer.handOffEvents;
+      if (handOff !== undefined && this.queuedEvents >= handOff && this.inFlight < this.writer.maxInFlight) void this.flush();
+      else this.schedule();
     });
+  }
+
+  /** True while ops are queued or being committed. */
+  get busy(): boolean {
+    return this.inFlight > 0 || this.queue.length > 0;
   }
 
   /** Resolves once every op submitted so far has been committed (or has failed). */
@@ -65,6 +75,7 @@ export class GroupCommitter {
       events += next;
       count += 1;
     }
+    this.queuedEvents -= events;
     return this.queue.splice(0, count);
   }
 

@@ -29,6 +29,9 @@ import { decodeFailure } from './write-ops.js';
 import type { OpResult, WriteOp } from './write-ops.js';
 import type { Writer } from './writer.js';
 
+/** The longest a subscriber waits for this process's appends in flight before it reads on. */
+const YIELD_TO_WRITES_MS = 25;
+
 /** Rows one scavenge op deletes at most, so the write lock is never held for long. */
 const SCAVENGE_CHUNK = 5000;
 
@@ -118,6 +121,7 @@ export class SqliteStore implements SqliteEventStore {
         {
           pageAfter: (after) => this.whileOpen(() => reader.allPage('forwards', after + 1n, config.readPageSize, filter)),
           key: (event) => event.position,
+          writesSettled: () => this.writesSettled(),
         },
         this.poller,
         cursor,
@@ -143,6 +147,7 @@ export class SqliteStore implements SqliteEventStore {
               reader.streamPage(stream, 'forwards', after + 1n, config.readPageSize, visible(reader.streamState(stream))),
             ),
           key: (event) => event.revision,
+          writesSettled: () => this.writesSettled(),
         },
         this.poller,
         cursor,
@@ -177,6 +182,22 @@ export class SqliteStore implements SqliteEventStore {
       total += deleted;
       if (deleted < SCAVENGE_CHUNK) return total;
     }
+  }
+
+  /**
+   * Subscribers in this process yield to its appends in flight: a minute-boundary herd's
+   * decisions become durable before the dashboard and the warm standby read them back. The
+   * wait is bounded, so a store written without pause still feeds its subscribers.
+   */
+  private writesSettled(): Promise<void> | undefined {
+    if (!this.committer.busy) return undefined;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, YIELD_TO_WRITES_MS);
+      void this.committer.drain().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   close(): Promise<void> {

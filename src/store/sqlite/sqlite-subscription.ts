@@ -13,6 +13,11 @@ export interface SubscriptionSource {
   pageAfter(after: bigint): StoredEvent[];
   /** The cursor key of an event: its position for `$all`, its revision for a stream. */
   key(event: StoredEvent): bigint;
+  /**
+   * While this process's own appends are being committed: resolves when they are (or after a
+   * bounded wait). Reading and handing out events then would hold up the very commits' replies.
+   */
+  writesSettled(): Promise<void> | undefined;
 }
 
 export class SqliteSubscription implements Subscription, AsyncIterator<StoredEvent> {
@@ -58,7 +63,8 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       // The consumer asks for more only after its loop body has handled the previous event.
       if (this.cursor >= this.head) this.markCaughtUp();
       if (this.slice.due()) {
-        await this.slice.turn();
+        await (this.source.writesSettled() ?? this.slice.turn());
+        this.slice.restart();
         continue; // it may have been closed meanwhile
       }
       const event = this.buffer[this.nextInBuffer];
@@ -66,6 +72,12 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
         this.nextInBuffer += 1;
         this.cursor = this.source.key(event);
         return { done: false, value: event };
+      }
+      const writing = this.source.writesSettled();
+      if (writing) {
+        await writing;
+        this.slice.restart();
+        continue;
       }
       let since: number;
       let page: StoredEvent[];

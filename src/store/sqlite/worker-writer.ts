@@ -26,6 +26,8 @@ function spawnWorker(data: WriterWorkerData): Worker {
 export class WorkerWriter implements Writer {
   /** The thread merges whatever queued while it committed; the cap only bounds memory. */
   readonly maxInFlight = 64;
+  /** Small enough that the thread starts early, large enough that a post carries many appends. */
+  readonly handOffEvents = 128;
   private readonly pending = new Map<number, { resolve: (results: OpResult[]) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private failure: Error | undefined;

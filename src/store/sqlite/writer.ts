@@ -15,6 +15,13 @@ export interface Writer {
    * itself takes more, so no round trip is spent idle.
    */
   readonly maxInFlight: number;
+  /**
+   * A writer on another thread gets a batch as soon as this many events are queued, without
+   * waiting for the caller's turn to end: it commits while the caller is still deciding (a
+   * minute-boundary herd: the first thousand events are durable before the last are decided).
+   * Unset: batches leave once per turn of the event loop.
+   */
+  readonly handOffEvents?: number;
   /** Commits `ops` (in one transaction, or merged with other calls); never rejects for one op's failure. */
   commit(ops: readonly WriteOp[]): Promise<OpResult[]>;
   close(): Promise<void>;

@@ -5,7 +5,10 @@ import type { Writer } from '../../../../src/store/sqlite/writer.js';
 
 /** A writer whose commits finish only when the test says so, recording each batch. */
 class ManualWriter implements Writer {
-  constructor(readonly maxInFlight = 1) {}
+  constructor(
+    readonly maxInFlight = 1,
+    readonly handOffEvents?: number,
+  ) {}
   batches: WriteOp[][] = [];
   private finish: (() => void)[] = [];
 
@@ -88,6 +91,33 @@ describe('GroupCommitter', () => {
     writer.finishNext();
     writer.finishNext();
     await Promise.all(results);
+  });
+
+  it('hands a batch to a writer that asks for it as soon as enough events are queued, within the turn', async () => {
+    const writer = new ManualWriter(4, 3);
+    const committer = new GroupCommitter(writer, 1000, () => undefined);
+    const results = ['a', 'b', 'c', 'd'].map((stream) => committer.submit(append(stream)));
+    // No turn of the event loop has passed: only the hand-off can have sent anything.
+    expect(writer.batches.map((batch) => batch.map((op) => (op as AppendOp).stream))).toEqual([['a', 'b', 'c']]);
+    expect(committer.busy).toBe(true);
+    writer.finishNext();
+    while (writer.batches.length < 2) await tick();
+    writer.finishNext();
+    await Promise.all(results);
+  });
+
+  it('sends what is left of a turn after the hand-offs at the end of the turn', async () => {
+    const writer = new ManualWriter(4, 2);
+    const committer = new GroupCommitter(writer, 1000, () => undefined);
+    const results = ['a', 'b', 'c', 'd', 'e'].map((stream) => committer.submit(append(stream)));
+    await tick();
+    expect(writer.batches.map((batch) => batch.map((op) => (op as AppendOp).stream))).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    writer.finishNext();
+    writer.finishNext();
+    writer.finishNext();
+    await Promise.all(results);
+    await committer.drain();
+    expect(committer.busy).toBe(false);
   });
 
   it('drains: resolves once everything submitted so far is committed', async () => {
