@@ -18,6 +18,7 @@
 import { Cron } from 'croner';
 import type { CronDialect } from '../domain/job-spec.js';
 import { ValidationError } from '../errors.js';
+import { compactCronPattern } from './cron-compact.js';
 import { cronFields, translateTimecloudV1 } from './cron-dialect.js';
 import { isKnownTimeZone, unknownTimeZoneMessage } from './timezone.js';
 
@@ -48,7 +49,7 @@ const RECENT_ANSWERS = 256;
 
 const FIELD_NAMES = 'second minute hour day-of-month month day-of-week';
 
-/** Live compiled schedules by key. Weak, so schedules no job uses any more (≈ 80 KiB each) can go. */
+/** Live compiled schedules by key. Weak, so schedules no job uses any more can go. */
 const cache = new Map<string, WeakRef<CompiledSchedule>>();
 const evict = new FinalizationRegistry<string>((key) => {
   if (cache.get(key)?.deref() === undefined) cache.delete(key);
@@ -78,6 +79,7 @@ function build(pattern: string, timezone: string | undefined, domAndDow: boolean
       `schedule "${schedule}" never fires: no date matches it (such as February 31${domAndDow ? ', or a day-of-month and day-of-week that never meet' : ''})`,
     );
   }
+  compactCronPattern(cron);
   // Jobs sharing this schedule ask for the same fire time at the same tick (1,000 jobs every
   // second ask 1,000 times), and croner takes 10–70 µs per answer: remember recent answers.
   const recent = new Map<number, number | null>();
