@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanJobsFolder } from '../../../src/config/scanner.js';
@@ -106,6 +106,44 @@ describe('scanJobsFolder', () => {
     const owned = await scanJobsFolder(root.path, { owners: new Map([['shared/nightly', join(root.path, 'b-copy/timecloud.json')]]) });
     expect(owned.jobs.get('shared/nightly')?.dir).toBe(join(root.path, 'b-copy'));
     expect(owned.rejections[0]).toMatchObject({ file: join(root.path, 'a-copy/timecloud.json'), field: 'jobs[1].name' });
+  });
+
+  it('rescans an unchanged file without parsing it again, but checks its scripts again every time', async () => {
+    const dir = await writeJobPackage(root.path, 'app', {
+      packageJson: { name: 'app', scripts: {} },
+      executables: { 'bin/update': '#!/bin/sh\n' },
+      timecloud: { jobs: [job('update', { script: './bin/update' }), job('serve', { script: 'npm start' })] },
+    });
+    await writeFile(join(dir, 'server.js'), '');
+    const first = await scanJobsFolder(root.path);
+    expect(first.rejections).toEqual([]);
+    const again = await scanJobsFolder(root.path);
+    expect(again.jobs.get('app/update')).toBe(first.jobs.get('app/update')); // the same parse
+
+    await chmod(join(dir, 'bin/update'), 0o644);
+    await rm(join(dir, 'server.js'));
+    const broken = await scanJobsFolder(root.path);
+    expect([...broken.jobs.keys()]).toEqual([]);
+    expect(broken.rejections.map((r) => `${r.field}: ${r.message}`)).toEqual([
+      expect.stringMatching(/^jobs\[0\]\.script: .* is not executable — run chmod \+x on it$/),
+      expect.stringMatching(/^jobs\[1\]\.script: .* has no "start" script/),
+    ]);
+
+    await chmod(join(dir, 'bin/update'), 0o755);
+    expect([...(await scanJobsFolder(root.path)).jobs.keys()]).toEqual(['app/update']);
+    await writeJobPackage(root.path, 'app', { packageJson: { name: 'app', scripts: { start: 'node x.js' } } });
+    expect([...(await scanJobsFolder(root.path)).jobs.keys()].sort()).toEqual(['app/serve', 'app/update']);
+  });
+
+  it('settles duplicate ids the same way on every rescan', async () => {
+    await writeJobPackage(root.path, 'a-copy', { packageJson: { name: 'shared' }, timecloud: { jobs: [job('nightly')] } });
+    await writeJobPackage(root.path, 'b-copy', { packageJson: { name: 'shared' }, timecloud: { jobs: [job('nightly'), job('extra')] } });
+    for (let scan = 0; scan < 3; scan++) {
+      const result = await scanJobsFolder(root.path);
+      expect([...result.jobs.keys()].sort()).toEqual(['shared/extra', 'shared/nightly']);
+      expect(result.jobs.get('shared/nightly')?.dir).toBe(join(root.path, 'a-copy'));
+      expect(result.rejections).toHaveLength(1);
+    }
   });
 
   it('says when the jobs folder is missing or not a folder', async () => {
