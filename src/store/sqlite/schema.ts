@@ -8,8 +8,18 @@ import { StoreError } from '../../errors.js';
 
 /** `PRAGMA application_id` of a timecloud store: "tcld". */
 export const APPLICATION_ID = 0x74636c64;
-/** `PRAGMA user_version`: bump with a migration whenever the tables change. */
-export const SCHEMA_VERSION = 1;
+/**
+ * `PRAGMA user_version`: bump with a migration whenever the tables change.
+ * - 1: events and streams;
+ * - 2: `events_by_type`, so that looking back for a rare event type (the last deliveries an
+ *   alert channel made, read at every leadership start) no longer scans the whole history:
+ *   145 ms per million events, in one synchronous query on the node's event loop. Created by
+ *   the `IF NOT EXISTS` DDL below when a version 1 file is opened.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** The index of events by type, named in reads that use it (`event-reader.ts`). */
+export const TYPE_INDEX = 'events_by_type';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS events (
@@ -29,6 +39,7 @@ CREATE TABLE IF NOT EXISTS streams (
   max_age       INTEGER,
   max_count     INTEGER
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ${TYPE_INDEX} ON events (type, position);
 `;
 
 function userTables(db: Database.Database): string[] {
