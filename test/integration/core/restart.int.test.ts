@@ -3,6 +3,7 @@
  * replay spawns nothing, the run that was in flight is ended by the launcher, declared abandoned
  * and retried, and every tick of the gap is accounted for exactly once.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,14 +55,15 @@ describe('restarting a node', () => {
     const typed = async () => (await events(store, jobStream)).map((e) => ({ type: e.type, data: e.data }) as JobEvent);
 
     let first: NodeProcess = start();
-    // Wait for one finished run and a second one in flight.
+    // Wait for one finished run and a second one in flight, its script running.
     const inFlight = await eventually(
       async () => {
         const list = await typed();
         if (!list.some((e) => e.type === 'RunSucceeded')) return undefined;
         const started = list.filter((e): e is RunStarted => e.type === 'RunStarted');
         const open = started.filter((s) => !list.some((e) => e.type !== 'RunStarted' && e.type !== 'RunSignalled' && (e.data as { runId?: string }).runId === s.data.runId && e.type !== 'RunScheduled' && e.type !== 'RunQueued'));
-        return open[0];
+        // Its script must have begun: a run still held at the kill never runs and has no marker.
+        return open.find((s) => existsSync(join(markers, `${s.data.runId}.${s.data.attempt}`)));
       },
       { timeout: 30_000, message: `a run in flight after a finished one; node output:\n${first.output()}` },
     );
