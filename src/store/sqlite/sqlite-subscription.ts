@@ -15,7 +15,8 @@ export interface SubscriptionSource {
   key(event: StoredEvent): bigint;
   /**
    * While this process's own appends are being committed: resolves when they are (or after a
-   * bounded wait). Reading and handing out events then would hold up the very commits' replies.
+   * bounded wait). Reading and handing out events then would hold up the very commits' replies
+   * (a herd of decisions is known durable later). Asked once per wake-up, never while catching up.
    */
   writesSettled(): Promise<void> | undefined;
 }
@@ -31,6 +32,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
   private iterated = false;
   private readonly abort = new AbortController();
   private readonly slice = new EventLoopSlice();
+  private woken = false;
 
   /**
    * @param cursor exclusive start: the key of the last event not to deliver.
@@ -63,8 +65,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       // The consumer asks for more only after its loop body has handled the previous event.
       if (this.cursor >= this.head) this.markCaughtUp();
       if (this.slice.due()) {
-        await (this.source.writesSettled() ?? this.slice.turn());
-        this.slice.restart();
+        await this.slice.turn();
         continue; // it may have been closed meanwhile
       }
       const event = this.buffer[this.nextInBuffer];
@@ -73,7 +74,10 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
         this.cursor = this.source.key(event);
         return { done: false, value: event };
       }
-      const writing = this.source.writesSettled();
+      // Woken by new commits: let this process's appends still in flight finish first, once
+      // per wake-up, so that a reader falling behind is never held back page after page.
+      const writing = this.woken ? this.source.writesSettled() : undefined;
+      this.woken = false;
       if (writing) {
         await writing;
         this.slice.restart();
@@ -96,6 +100,7 @@ export class SqliteSubscription implements Subscription, AsyncIterator<StoredEve
       }
       this.markCaughtUp();
       await this.poller.wait(since, this.abort.signal);
+      this.woken = true;
       this.slice.restart();
     }
   }
