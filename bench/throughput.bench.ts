@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { startLauncher } from '../src/runner/runner.js';
 import { BaselineChild } from './support/baseline-child.js';
-import { processCpuMs, RunEnds, RunTimeline, startBenchNode, tapAppends, tapCommits } from './support/bench-node.js';
+import { processCpuMs, RunEnds, RunTimeline, startBenchNode, tapAppends, tapCommits, wallNow } from './support/bench-node.js';
 import { closedLoop, machineLine, median, ms, percent, percentile, sampleLoad, type LoadSample } from './support/figures.js';
 
 const SLOTS = 8;
@@ -74,7 +74,7 @@ async function callers(): Promise<number> {
   let next = 0;
   return closedLoop(RUNS, SLOTS, async () => {
     const jobId = jobIds[next++ % jobIds.length]!;
-    const at = performance.timeOrigin + performance.now();
+    const at = wallNow();
     const { runId } = await node.trigger(jobId, 'bench');
     triggeredAt.set(runId, at);
     await ends.run(runId);

