@@ -17,25 +17,36 @@ import type { Cron } from 'croner';
 /** One packed array per distinct field content: few exist (any-year, every-minute…). */
 const canonical = new Map<string, Uint8Array>();
 
-function packable(value: unknown): value is number[] {
-  return Array.isArray(value) && value.every((flag) => Number.isInteger(flag) && flag >= 0 && flag <= 255);
+/** The flags as bytes, or undefined when `value` is not an array of flags (0–255). */
+function packed(value: unknown): Uint8Array | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const bytes = new Uint8Array(value.length);
+  for (let index = 0; index < value.length; index++) {
+    const flag: unknown = value[index];
+    if (typeof flag !== 'number' || !Number.isInteger(flag) || flag < 0 || flag > 255) return undefined;
+    bytes[index] = flag;
+  }
+  return bytes;
 }
 
 /** Packs `cron`'s flag arrays in place; returns how many fields it packed. */
 export function compactCronPattern(cron: Cron): number {
   const pattern = (cron as unknown as { _states?: { pattern?: Record<string, unknown> } })._states?.pattern;
   if (typeof pattern !== 'object' || pattern === null) return 0;
-  let packed = 0;
+  let count = 0;
   for (const [field, value] of Object.entries(pattern)) {
-    if (!packable(value)) continue;
-    const key = `${field}:${value.join(',')}`;
-    let bytes = canonical.get(key);
-    if (bytes === undefined) {
-      bytes = Uint8Array.from(value);
-      canonical.set(key, bytes);
+    const bytes = packed(value);
+    if (bytes === undefined) continue;
+    // One byte per character: keying the 10,000 year flags this way is a native copy, where
+    // joining them as numbers cost a tenth of a millisecond per schedule at start-up.
+    const key = `${field}:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')}`;
+    let shared = canonical.get(key);
+    if (shared === undefined) {
+      shared = bytes;
+      canonical.set(key, shared);
     }
-    pattern[field] = bytes;
-    packed += 1;
+    pattern[field] = shared;
+    count += 1;
   }
-  return packed;
+  return count;
 }
