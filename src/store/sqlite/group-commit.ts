@@ -49,6 +49,23 @@ export class GroupCommitter {
     return this.inFlight > 0 || this.queue.length > 0;
   }
 
+  /**
+   * Resolves once the committer is idle, or after `timeoutMs`, whichever comes first. A wait
+   * that times out leaves nothing behind, however long the committer then stays busy.
+   */
+  settled(timeoutMs: number): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.idle = this.idle.filter((waiter) => waiter !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.idle.push(done);
+    });
+  }
+
   /** Resolves once every op submitted so far has been committed (or has failed). */
   drain(): Promise<void> {
     if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();

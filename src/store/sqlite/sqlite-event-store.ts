@@ -190,14 +190,7 @@ export class SqliteStore implements SqliteEventStore {
    * wait is bounded, so a store written without pause still feeds its subscribers.
    */
   private writesSettled(): Promise<void> | undefined {
-    if (!this.committer.busy) return undefined;
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, YIELD_TO_WRITES_MS);
-      void this.committer.drain().then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.committer.busy ? this.committer.settled(YIELD_TO_WRITES_MS) : undefined;
   }
 
   close(): Promise<void> {

@@ -120,6 +120,25 @@ describe('GroupCommitter', () => {
     expect(committer.busy).toBe(false);
   });
 
+  it('settles: at idle, or at the timeout, leaving no waiter behind when it times out', async () => {
+    const writer = new ManualWriter();
+    const committer = new GroupCommitter(writer, 1000, () => undefined);
+    await committer.settled(10_000); // idle: at once
+    const result = committer.submit(append('a'));
+    await tick();
+    const began = performance.now();
+    await committer.settled(20);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(15);
+    expect(committer.busy).toBe(true);
+    let settled = false;
+    const waiting = committer.settled(10_000).then(() => (settled = true));
+    writer.finishNext();
+    await result;
+    await waiting;
+    expect(settled).toBe(true);
+    expect((committer as unknown as { idle: unknown[] }).idle).toEqual([]);
+  });
+
   it('drains: resolves once everything submitted so far is committed', async () => {
     const writer = new ManualWriter();
     const committer = new GroupCommitter(writer, 1000, () => undefined);
