@@ -11,6 +11,7 @@ import type { Logger } from '../src/log.js';
 import type { StorePersistenceEngine } from '../src/store/nact-persistence.js';
 import type { TimerQueue } from '../src/timer-queue.js';
 import type { DispatcherMsg, JobMsg, ProcessMsg, RunOrder } from './messages.js';
+import type { TickBatcher } from './tick-batch.js';
 import { dispatch, type ActorRef } from './nact.js';
 
 export interface NodeIdentity {
@@ -25,6 +26,8 @@ export interface NodeIdentity {
 export interface JobActorDeps extends DecideContext {
   engine: StorePersistenceEngine;
   timers: TimerQueue;
+  /** Decides the ticks that fall due together in one pass. */
+  ticks: TickBatcher;
   clock: Clock;
   dispatcher: ActorRef<DispatcherMsg>;
   node: NodeIdentity;
@@ -72,6 +75,8 @@ export class JobEffects {
     private readonly jobId: string,
     private readonly self: ActorRef<JobMsg>,
     private readonly deps: JobActorDeps,
+    /** Called when the job's next tick is due. */
+    private readonly onTickDue: () => void,
   ) {}
 
   activate(job: JobState): void {
@@ -107,7 +112,7 @@ export class JobEffects {
       this.cancelTimer(key);
       return;
     }
-    this.setTimer(key, next.getTime(), () => dispatch(this.self, { type: 'TickDue' }));
+    this.setTimer(key, next.getTime(), this.onTickDue);
   }
 
   afterEvents(job: JobState, events: JobEvent[], _command: JobCommand): void {

@@ -5,24 +5,19 @@
  * recovery it only evolves state: no timer, no dispatch, no process.
  */
 import { FencedError, UnavailableError, type TimecloudError } from '../src/errors.js';
-import { eventIdFor } from '../src/domain/event-ids.js';
 import type { JobEvent } from '../src/domain/events.js';
 import type { JobCommand } from '../src/domain/job-commands.js';
 import { decide } from '../src/domain/job-decider.js';
 import { evolve, initialJobState, type JobState } from '../src/domain/job-state.js';
 import type { RecoveredMessage } from '../src/store/nact-persistence.js';
+import { JobCell } from './job-cell.js';
 import { JobEffects, type JobActorDeps } from './job-effects.js';
+import { recordEvents, type JobActorState } from './job-record.js';
 import type { CommandReply, JobInspection, JobMsg } from './messages.js';
 import { dispatch, reply, spawnPersistentActor, type ActorRef, type PersistentContext } from './nact.js';
 
 export type { JobActorDeps } from './job-effects.js';
-
-export interface JobActorState {
-  job: JobState;
-  /** Events since the last snapshot. */
-  sinceSnapshot: number;
-  effects?: JobEffects;
-}
+export type { JobActorState } from './job-record.js';
 
 /** How long an internal message waits before it is tried again when the store is unavailable. */
 const STORE_RETRY_MS = 500;
@@ -36,27 +31,10 @@ function isRecovered(message: JobMsg | RecoveredMessage, ctx: PersistentContext<
 export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: string, deps: JobActorDeps): ActorRef<JobMsg> {
   const key = jobStream(jobId);
   const initial: JobActorState = { job: initialJobState(jobId), sinceSnapshot: 0 };
+  const cell = new JobCell(jobId, key, deps);
   let retrySeq = 0;
 
-  async function persist(state: JobActorState, events: JobEvent[]): Promise<JobActorState> {
-    if (events.length === 0) return state;
-    if (!deps.node.canWrite()) throw new FencedError();
-    const metadata = { nodeId: deps.node.nodeId, epoch: deps.node.epoch() };
-    const revision = await deps.engine.persistAll(
-      key,
-      events.map((event) => ({ id: eventIdFor(event), type: event.type, data: event.data, metadata })),
-    );
-    deps.onPersisted?.(events);
-    const job = events.reduce((s, event) => evolve(s, event, { epoch: metadata.epoch }), state.job);
-    let sinceSnapshot = state.sinceSnapshot + events.length;
-    if (sinceSnapshot >= deps.snapshotEvery) {
-      sinceSnapshot = 0;
-      deps.engine.saveSnapshot(key, revision, job).catch((error: unknown) => {
-        deps.log.warn({ err: error, jobId }, 'snapshot failed; the next one will cover it');
-      });
-    }
-    return { ...state, job, sinceSnapshot };
-  }
+  const persist = (state: JobActorState, events: JobEvent[]) => recordEvents(deps, key, state, events);
 
   /** Decides, persists, performs. Errors of the decision go back to the asker, not up. */
   async function execute(state: JobActorState, command: JobCommand, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
@@ -75,7 +53,7 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
   }
 
   async function handle(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
-    const effects = state.effects ?? new JobEffects(jobId, ctx.self, deps);
+    const effects = state.effects ?? new JobEffects(jobId, ctx.self, deps, () => deps.ticks.add(cell));
     state = state.effects ? state : { ...state, effects };
     const now = () => new Date(deps.clock.now()).toISOString();
     switch (message.type) {
@@ -137,30 +115,49 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
     }
   }
 
-  return spawnPersistentActor<JobActorState, JobMsg>(
+  /** A live message, handled while this actor holds the job's turn (see `JobCell`). */
+  async function live(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+    await cell.acquire();
+    try {
+      const next = await guarded(cell.state ?? state, message, ctx);
+      cell.state = next;
+      return next;
+    } catch (error) {
+      cell.state = undefined; // the actor recovers from its stream; so must whoever reads the cell
+      throw error;
+    } finally {
+      cell.free();
+    }
+  }
+
+  async function guarded(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+    try {
+      return await handle(state, message, ctx);
+    } catch (error) {
+      const err = error as TimecloudError;
+      reply<CommandReply>(ctx, { ok: false, code: err.code ?? 'INTERNAL', message: err.message });
+      if (!(error instanceof UnavailableError)) throw error; // e.g. another writer: recover from the stream
+      // Fenced: the next leader rebuilds this job from the store; nothing here may be written.
+      if (error instanceof FencedError) return state;
+      // The store is down: internal messages are tried again later, so no run's result is lost.
+      if (message.type !== 'Command' && message.type !== 'Inspect') {
+        deps.log.warn({ jobId, message: message.type }, 'store unavailable; retrying the message');
+        deps.timers.schedule(`store-retry:${jobId}:${retrySeq++}`, deps.clock.now() + STORE_RETRY_MS, () =>
+          dispatch(ctx.self, message),
+        );
+      }
+      return state;
+    }
+  }
+
+  const ref = spawnPersistentActor<JobActorState, JobMsg>(
     parent,
-    async (state, message, ctx) => {
+    (state, message, ctx) => {
       if (isRecovered(message, ctx)) {
         const job = evolve(state.job, message as unknown as JobEvent, { epoch: message.metadata.epoch });
         return { ...state, job, sinceSnapshot: state.sinceSnapshot + 1 };
       }
-      try {
-        return await handle(state, message, ctx);
-      } catch (error) {
-        const err = error as TimecloudError;
-        reply<CommandReply>(ctx, { ok: false, code: err.code ?? 'INTERNAL', message: err.message });
-        if (!(error instanceof UnavailableError)) throw error; // e.g. another writer: recover from the stream
-        // Fenced: the next leader rebuilds this job from the store; nothing here may be written.
-        if (error instanceof FencedError) return state;
-        // The store is down: internal messages are tried again later, so no run's result is lost.
-        if (message.type !== 'Command' && message.type !== 'Inspect') {
-          deps.log.warn({ jobId, message: message.type }, 'store unavailable; retrying the message');
-          deps.timers.schedule(`store-retry:${jobId}:${retrySeq++}`, deps.clock.now() + STORE_RETRY_MS, () =>
-            dispatch(ctx.self, message),
-          );
-        }
-        return state;
-      }
+      return live(state, message, ctx);
     },
     key,
     name,
@@ -175,4 +172,6 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
       afterStop: (state) => state.effects?.deactivate(),
     },
   );
+  cell.self = ref;
+  return ref;
 }

@@ -8,6 +8,7 @@ import type { CommandReply, DispatcherInspection, JobInspection, JobMsg, Supervi
 import { query, startSystem, stopActor, type ActorRef } from '../actors/nact.js';
 import { spawnProcessSlot } from '../actors/process.actor.js';
 import { spawnSupervisor } from '../actors/supervisor.actor.js';
+import { TickBatcher } from '../actors/tick-batch.js';
 import { loadAlertsConfig } from './alerts/alert-config.js';
 import { attachAlerting } from './alerts/node-alerting.js';
 import { systemClock, type Clock } from './clock.js';
@@ -134,6 +135,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     jobDeps: {
       engine,
       timers,
+      ticks: new TickBatcher(),
       clock,
       log,
       node: { nodeId, host, epoch: () => lease.currentEpoch, canWrite: () => lease.canWrite() },
