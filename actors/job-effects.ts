@@ -115,7 +115,7 @@ export class JobEffects {
     this.setTimer(key, next.getTime(), this.onTickDue);
   }
 
-  afterEvents(job: JobState, events: JobEvent[], _command: JobCommand): void {
+  afterEvents(job: JobState, events: readonly JobEvent[], _command: JobCommand): void {
     if (!this.active) return;
     for (const event of events) {
       switch (event.type) {

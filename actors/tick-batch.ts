@@ -12,15 +12,16 @@
 import type { JobEvent } from '../src/domain/events.js';
 import type { JobCommand } from '../src/domain/job-commands.js';
 import { decide } from '../src/domain/job-decider.js';
+import type { StorePersistenceEngine } from '../src/store/nact-persistence.js';
 import type { JobCell } from './job-cell.js';
-import { recordEvents, type JobActorState } from './job-record.js';
+import { foldStored, prepareEvents, type JobActorState, type Prepared } from './job-record.js';
 import { dispatch } from './nact.js';
 
 interface Decided {
   cell: JobCell;
   state: JobActorState;
   command: JobCommand;
-  events: JobEvent[];
+  prepared: Prepared;
 }
 
 export class TickBatcher {
@@ -28,6 +29,9 @@ export class TickBatcher {
   readonly counts = { batches: 0, decided: 0, handedOver: 0 };
   private due: JobCell[] = [];
   private flushing = false;
+
+  /** @param engine the persistence engine of every job actor whose ticks come here */
+  constructor(private readonly engine: StorePersistenceEngine) {}
 
   /**
    * The tick of `cell`'s job is due. The ticks the timer queue fires in one turn are decided
@@ -47,6 +51,8 @@ export class TickBatcher {
 
   private async decideAll(cells: readonly JobCell[]): Promise<void> {
     const decided: Decided[] = [];
+    // One instant for the whole pass: these ticks fell due together and are decided together.
+    const now = cells[0] ? new Date(cells[0].deps.clock.now()).toISOString() : '';
     for (const cell of cells) {
       const state = cell.state;
       const effects = state?.effects;
@@ -55,7 +61,7 @@ export class TickBatcher {
         continue;
       }
       if (!effects.active) continue; // a timer of a deactivated incarnation
-      const command: JobCommand = { type: 'Tick', now: new Date(cell.deps.clock.now()).toISOString() };
+      const command: JobCommand = { type: 'Tick', now };
       let events: JobEvent[];
       try {
         events = decide(command, state.job, cell.deps);
@@ -67,12 +73,20 @@ export class TickBatcher {
         effects.armTick(state.job);
         continue;
       }
+      if (!cell.deps.node.canWrite()) continue; // fenced: nothing is written, no tick re-armed
       cell.tryHold(); // free: checked above, in this same synchronous pass
-      decided.push({ cell, state, command, events });
+      decided.push({ cell, state, command, prepared: prepareEvents(cell.deps, events) });
     }
     this.counts.batches += 1;
     this.counts.decided += decided.length;
-    await Promise.all(decided.map((entry) => this.complete(entry)));
+    if (decided.length === 0) return;
+    let results: PromiseSettledResult<bigint>[];
+    try {
+      results = await this.engine.persistMany(decided.map(({ cell, prepared }) => ({ key: cell.key, events: prepared.stored })));
+    } catch (error) {
+      results = decided.map(() => ({ status: 'rejected', reason: error }));
+    }
+    results.forEach((result, index) => this.complete(decided[index]!, result));
   }
 
   private handOver(cell: JobCell): void {
@@ -80,22 +94,30 @@ export class TickBatcher {
     dispatch(cell.self, { type: 'TickDue' });
   }
 
-  /** Stores one job's decision and performs its effects, as the job actor would. */
-  private async complete({ cell, state, command, events }: Decided): Promise<void> {
-    let next: JobActorState;
-    try {
-      next = await recordEvents(cell.deps, cell.key, state, events);
-    } catch {
-      // Fenced, the store down, another writer: the actor meets the same error on the same
-      // decision and handles it as it handles every other (stop, retry later, recover).
+  /** Folds one job's stored decision in and performs its effects, as the job actor would. */
+  private complete({ cell, state, command, prepared }: Decided, result: PromiseSettledResult<bigint>): void {
+    if (result.status === 'rejected') {
+      // The store down, another writer: the actor meets the same error on the same decision
+      // and handles it as it handles every other (retry later, recover from the stream).
       cell.free();
       this.handOver(cell);
       return;
     }
-    // The stored state is the job's state from here on, whatever its effects do.
+    let next: JobActorState;
+    try {
+      next = foldStored(cell.deps, cell.key, state, prepared, result.value);
+    } catch (error) {
+      // Stored but not folded in: like a crashed actor, the job must recover from its stream.
+      // Forgetting its revision makes the actor's next write fail, which resets it.
+      cell.deps.log.error({ err: error, jobId: cell.jobId }, 'a stored tick could not be folded into the job state');
+      cell.state = undefined;
+      cell.deps.engine.forget(cell.key);
+      cell.free();
+      return;
+    }
     cell.state = next;
     try {
-      next.effects?.afterEvents(next.job, events, command);
+      next.effects?.afterEvents(next.job, prepared.events, command);
       next.effects?.armTick(next.job);
     } catch (error) {
       cell.deps.log.error({ err: error, jobId: cell.jobId }, 'effects of a tick failed');

@@ -23,7 +23,11 @@
  *
  * Run: node --import tsx bench/fire-lag.bench.ts [runner=hold|inert|launcher] [jobs=1000] [seconds=30] [herd=5000] [herds=3]
  */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Cron } from 'croner';
+import { openStore } from '../src/store/open-store.js';
+import { tempDir } from '../test/support/temp-dir.js';
 import { InertRunner } from './support/inert-runner.js';
 import { startBenchNode, tapAppends, wallNow } from './support/bench-node.js';
 import { machineLine, max, ms, percent, percentile, sampleLoad } from './support/figures.js';
@@ -93,6 +97,36 @@ async function bareQueue(count: number, periodMs: number, durationMs: number): P
   await sleep(until - Date.now() + 100);
   clearTimeout(timer);
   return lags;
+}
+
+/**
+ * The store's own floor: `count` one-event appends, each to its own stream at its expected
+ * revision, handed to the embedded store at once (one `appendMany`, as the node does for a
+ * tick), every `periodMs`: time from the call until all are durable. No node can do better.
+ */
+async function bareStore(count: number, rounds: number, periodMs: number): Promise<number[]> {
+  const tmp = await tempDir('timecloud-bench-store-');
+  const store = await openStore(join(tmp.path, 'timecloud.db'));
+  const revisions = new Map<string, bigint>();
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const at = new Date().toISOString();
+    const requests = Array.from({ length: count }, (_, index) => {
+      const stream = `job-p${index}/j${index}`;
+      const data = { jobId: `p${index}/j${index}`, scheduledFor: at, reason: `run ${randomUUID()} is still in progress (overlap: skip)`, at };
+      return { stream, events: [{ id: randomUUID(), type: 'RunSkipped', data, metadata: { nodeId: 'bench', epoch: 1 } }], expected: revisions.get(stream) ?? ('no_stream' as const) };
+    });
+    const started = wallNow();
+    const results = await store.appendMany(requests);
+    times.push(wallNow() - started);
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') revisions.set(requests[index]!.stream, result.value.nextRevision);
+    });
+    await sleep(periodMs);
+  }
+  await store.close();
+  await tmp.remove();
+  return times;
 }
 
 interface NodeLags {
@@ -172,6 +206,7 @@ const steadyCroner = await bareCroner(JOBS, '* * * * * *', 1000, SECONDS * 1000)
 report(`bare croner, ${JOBS} Cron timers: callback lag`, steadyCroner);
 const steadyQueue = await bareQueue(JOBS, 1000, SECONDS * 1000);
 report('bare setTimeout over a sorted queue: callback lag', steadyQueue);
+report(`bare store: ${JOBS} appends at once, all durable (the floor)`, await bareStore(JOBS, Math.min(SECONDS, 30), 1000));
 const steady = await nodeLags(JOBS, '* * * * * *', (startedAt) => {
   const from = Math.ceil((startedAt + WARM_UP_MS) / 1000) * 1000;
   return { from, to: from + SECONDS * 1000, until: from + SECONDS * 1000 + 1500 };
@@ -186,6 +221,7 @@ const herdCroner = await bareCroner(HERD, herdPattern, HERD_PERIOD_MS, HERD_PERI
 report(`bare croner, ${HERD} Cron timers: callback lag`, herdCroner);
 const herdQueue = await bareQueue(HERD, HERD_PERIOD_MS, HERD_PERIOD_MS);
 report('bare setTimeout over a sorted queue: callback lag', herdQueue);
+report(`bare store: ${HERD} appends at once, all durable (the floor)`, await bareStore(HERD, HERDS + 2, 1000));
 const herd = await nodeLags(HERD, herdPattern, (startedAt) => {
   // Registration of the jobs goes on after startNode resolves: skip the herds it may overlap.
   const from = Math.ceil((startedAt + 2 * WARM_UP_MS) / HERD_PERIOD_MS) * HERD_PERIOD_MS;

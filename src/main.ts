@@ -135,7 +135,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     jobDeps: {
       engine,
       timers,
-      ticks: new TickBatcher(),
+      ticks: new TickBatcher(engine),
       clock,
       log,
       node: { nodeId, host, epoch: () => lease.currentEpoch, canWrite: () => lease.canWrite() },

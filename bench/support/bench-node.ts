@@ -100,19 +100,29 @@ export function wallNow(): number {
 export type AppendTap = (stream: string, events: readonly NewEvent[], durableAt: number) => void;
 
 /**
- * Wraps `store.append` of this store object so that `tap` hears of every append once it is
- * durable. The persistence engine and the run log writer hold the same object, so every
- * write of the node passes here.
+ * Wraps `store.append` and `store.appendMany` of this store object so that `tap` hears of every
+ * append once it is durable. The persistence engine and the run log writer hold the same
+ * object, so every write of the node passes here.
  */
 export function tapAppends(store: EventStore, tap: AppendTap): () => void {
-  const original = store.append.bind(store);
+  const append = store.append.bind(store);
+  const appendMany = store.appendMany.bind(store);
   store.append = async (stream, events, expected) => {
-    const result = await original(stream, events, expected);
+    const result = await append(stream, events, expected);
     tap(stream, events, wallNow());
     return result;
   };
+  store.appendMany = async (requests) => {
+    const results = await appendMany(requests);
+    const at = wallNow();
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') tap(requests[index]!.stream, requests[index]!.events, at);
+    });
+    return results;
+  };
   return () => {
-    store.append = original;
+    store.append = append;
+    store.appendMany = appendMany;
   };
 }
 

@@ -51,6 +51,14 @@ export interface AppendResult {
   position: bigint;
 }
 
+/** One append of `appendMany`. */
+export interface AppendRequest {
+  stream: string;
+  events: readonly NewEvent[];
+  /** @defaultValue 'any' */
+  expected?: ExpectedRevision;
+}
+
 export type Direction = 'forwards' | 'backwards';
 
 export interface ReadStreamOptions {
@@ -114,6 +122,13 @@ export interface EventStore {
   readonly description: string;
 
   append(stream: string, events: readonly NewEvent[], expected?: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Several independent appends at once, each to its own stream with its own expected revision:
+   * each succeeds or fails as `append` would (a wrong revision fails that one only), and the
+   * results come back in order. One call for the decisions of many jobs due at the same instant
+   * (the embedded store then commits them together without a promise per append).
+   */
+  appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]>;
 
   readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<StoredEvent>;
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;

@@ -10,7 +10,7 @@
  * nact's own sequence numbers are not trusted for anything: a failed persist leaves a gap in
  * them (DESIGN.md, "nact facts"), so the engine tracks the real revision per key.
  */
-import type { EventMetadata, EventStore, NewEvent, StoredEvent } from './event-store.js';
+import type { AppendRequest, EventMetadata, EventStore, NewEvent, StoredEvent } from './event-store.js';
 import { StoreError } from '../errors.js';
 
 /** What nact hands to and expects back from an engine (its classes are not exported). */
@@ -133,6 +133,41 @@ export class StorePersistenceEngine {
     );
     this.revisions.set(key, result.nextRevision);
     return result.nextRevision;
+  }
+
+  /**
+   * `persistAll` for several keys at once (one `appendMany`): each at its own expected revision,
+   * each succeeding or failing alone; results in order.
+   */
+  async persistMany(items: readonly { key: string; events: readonly NewEvent[] }[]): Promise<PromiseSettledResult<bigint>[]> {
+    const extra = this.metadata();
+    const settled = new Array<PromiseSettledResult<bigint>>(items.length);
+    const requests: AppendRequest[] = [];
+    const itemOf: number[] = [];
+    items.forEach(({ key, events }, index) => {
+      const known = this.revisions.get(key);
+      if (known === undefined) {
+        settled[index] = { status: 'rejected', reason: new StoreError(`cannot persist to "${key}" before its actor recovered from the store`) };
+        return;
+      }
+      requests.push({
+        stream: key,
+        events: events.map((event) => ({ ...event, metadata: { ...extra, ...event.metadata } })),
+        expected: known === 'none' ? 'no_stream' : known,
+      });
+      itemOf.push(index);
+    });
+    const results = await this.store.appendMany(requests);
+    results.forEach((result, at) => {
+      const index = itemOf[at]!;
+      if (result.status === 'rejected') {
+        settled[index] = result;
+        return;
+      }
+      this.revisions.set(items[index]!.key, result.value.nextRevision);
+      settled[index] = { status: 'fulfilled', value: result.value.nextRevision };
+    });
+    return settled;
   }
 
   /** Forget what was seen of `key`: its next persist must follow a fresh recovery. */

@@ -9,6 +9,7 @@ import type { AppendResult as ClientAppendResult, SetStreamMetadataOptions } fro
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { StoreError, ValidationError, WrongExpectedVersion } from '../../errors.js';
 import type {
+  AppendRequest,
   AppendResult,
   EventStore,
   ExpectedRevision,
@@ -59,6 +60,11 @@ class KurrentDbEventStore implements EventStore {
       isClosed: () => this.closed,
       describe: (what, error) => this.failure(what, error),
     };
+  }
+
+  appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    // The server takes one stream per append; the client pipelines the calls on one channel.
+    return Promise.allSettled(requests.map(({ stream, events, expected }) => this.append(stream, events, expected)));
   }
 
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {

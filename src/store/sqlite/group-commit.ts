@@ -36,12 +36,46 @@ export class GroupCommitter {
 
   submit(op: WriteOp): Promise<OpResult> {
     return new Promise((resolve) => {
-      this.queue.push({ op, resolve });
-      this.queuedEvents += weight(op);
-      const handOff = this.writer.handOffEvents;
-      if (handOff !== undefined && this.queuedEvents >= handOff && this.inFlight < this.writer.maxInFlight) void this.flush();
-      else this.schedule();
+      this.enqueue({ op, resolve });
+      if (!this.handOffIfDue()) this.schedule();
     });
+  }
+
+  /**
+   * Submits `ops` together: one promise for all, results in order. They go to the writer at
+   * once, not at the end of the turn: the caller already gathered everything it had to write.
+   */
+  submitMany(ops: readonly WriteOp[]): Promise<OpResult[]> {
+    if (ops.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const results = new Array<OpResult>(ops.length);
+      let left = ops.length;
+      ops.forEach((op, index) => {
+        this.enqueue({
+          op,
+          resolve: (result) => {
+            results[index] = result;
+            if (--left === 0) resolve(results);
+          },
+        });
+        this.handOffIfDue();
+      });
+      while (this.queue.length > 0 && this.inFlight < this.writer.maxInFlight) void this.flush();
+      this.schedule(); // whatever the writer could not take yet
+    });
+  }
+
+  private enqueue(entry: Queued): void {
+    this.queue.push(entry);
+    this.queuedEvents += weight(entry.op);
+  }
+
+  /** A writer on another thread takes a batch as soon as enough is queued; true when it did. */
+  private handOffIfDue(): boolean {
+    const handOff = this.writer.handOffEvents;
+    if (handOff === undefined || this.queuedEvents < handOff || this.inFlight >= this.writer.maxInFlight) return false;
+    void this.flush();
+    return true;
   }
 
   /** True while ops are queued or being committed. */

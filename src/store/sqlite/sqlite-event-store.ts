@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import type {
+  AppendRequest,
   AppendResult,
   EventStore,
   ExpectedRevision,
@@ -91,6 +92,32 @@ export class SqliteStore implements SqliteEventStore {
     const result = await this.submit({ kind: 'append', stream, expected, events: encoded }, `append to "${stream}"`);
     if (!('nextRevision' in result)) throw new StoreError(`append to "${stream}": the writer gave no revision`);
     return { nextRevision: result.nextRevision, position: result.position };
+  }
+
+  async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    this.checkOpen();
+    const settled = new Array<PromiseSettledResult<AppendResult>>(requests.length);
+    const ops: WriteOp[] = [];
+    const requestOf: number[] = [];
+    requests.forEach(({ stream, events, expected = 'any' }, index) => {
+      try {
+        checkStreamName(stream);
+        checkExpected(stream, expected);
+        ops.push({ kind: 'append', stream, expected, events: encodeEvents(stream, events) });
+        requestOf.push(index);
+      } catch (error) {
+        settled[index] = { status: 'rejected', reason: error };
+      }
+    });
+    const results = await this.committer.submitMany(ops);
+    results.forEach((result, at) => {
+      const index = requestOf[at]!;
+      const what = `append to "${requests[index]!.stream}" in "${this.file}"`;
+      if (!result.ok) settled[index] = { status: 'rejected', reason: decodeFailure(result.failure, what) };
+      else if (!('nextRevision' in result)) settled[index] = { status: 'rejected', reason: new StoreError(`${what}: the writer gave no revision`) };
+      else settled[index] = { status: 'fulfilled', value: { nextRevision: result.nextRevision, position: result.position } };
+    });
+    return settled;
   }
 
   readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {

@@ -63,6 +63,16 @@ beforeEach(async () => {
         };
         return append;
       }
+      if (property === 'appendMany') {
+        const appendMany: EventStore['appendMany'] = async (requests) => {
+          if (gate && requests.some(({ stream }) => gated.has(stream))) {
+            waitingAtGate += 1;
+            await gate;
+          }
+          return target.appendMany(requests);
+        };
+        return appendMany;
+      }
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
@@ -71,7 +81,7 @@ beforeEach(async () => {
   system = startSystem(`tick-batch-${Date.now()}`, engine);
   clock = new ManualClock(START);
   timers = new TimerQueue(clock);
-  ticks = new TickBatcher();
+  ticks = new TickBatcher(engine);
   // Runs are handed over and never started: every tick after a job's first is skipped.
   const dispatcher = spawnActor<object, DispatcherMsg>(system, (state) => state, 'dispatcher', {
     initialState: {},

@@ -117,6 +117,30 @@ export function appendContract({ store }: ContractContext): void {
       );
       expect(await store().streamRevision(stream)).toBeUndefined();
     });
+
+    it('appendMany: each append succeeds or fails alone, results in order', async () => {
+      const [fresh, existing, stale, broken] = [freshStream(), freshStream(), freshStream(), freshStream()];
+      await store().append(existing, [newEvent('A')], 'no_stream');
+      await store().append(stale, numbered('A', 2), 'no_stream');
+      const results = await store().appendMany([
+        { stream: fresh, events: [newEvent('First')], expected: 'no_stream' },
+        { stream: existing, events: numbered('Next', 2), expected: 0n },
+        { stream: stale, events: [newEvent('Late')], expected: 0n }, // the stream is at 1
+        { stream: broken, events: [] },
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+      const [first, next] = results.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+      expect(first?.nextRevision).toBe(0n);
+      expect(next?.nextRevision).toBe(2n);
+      expect(next!.position).toBeGreaterThan(0n);
+      const [refused, invalid] = results.slice(2).map((result) => (result.status === 'rejected' ? result.reason : undefined));
+      await expectWrongExpectedVersion(Promise.reject(refused), stale, 0n, 1n);
+      expect(invalid).toBeInstanceOf(ValidationError);
+      expect(revisions(await collect(store().readStream(existing)))).toEqual([0, 1, 2]);
+      expect(await store().streamRevision(stale)).toBe(1n);
+      expect(await store().streamRevision(broken)).toBeUndefined();
+      expect(await store().appendMany([])).toEqual([]);
+    });
   });
 }
 

@@ -120,6 +120,32 @@ describe('GroupCommitter', () => {
     expect(committer.busy).toBe(false);
   });
 
+  it('submitMany sends everything within the turn, hands off as it goes, and answers in order', async () => {
+    const writer = new ManualWriter(4, 2);
+    const committer = new GroupCommitter(writer, 1000, () => undefined);
+    const all = committer.submitMany(['a', 'b', 'c', 'd', 'e'].map((stream) => append(stream)));
+    // No turn has passed: the hand-offs took two each, the rest went at the end of the call.
+    expect(writer.batches.map((batch) => batch.map((op) => (op as AppendOp).stream))).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    for (let batch = 0; batch < 3; batch++) writer.finishNext();
+    const results = await all;
+    // ManualWriter numbers results within each batch: the order shows each came back in place.
+    expect(results.map((result) => ('nextRevision' in result ? result.nextRevision : undefined))).toEqual([0n, 1n, 0n, 1n, 0n]);
+    expect(committer.busy).toBe(false);
+    expect(await committer.submitMany([])).toEqual([]);
+  });
+
+  it('submitMany leaves to the next turn what a writer with no room left cannot take', async () => {
+    const writer = new ManualWriter(1);
+    const committer = new GroupCommitter(writer, 2, () => undefined);
+    const all = committer.submitMany(['a', 'b', 'c'].map((stream) => append(stream)));
+    expect(writer.batches.map((batch) => batch.map((op) => (op as AppendOp).stream))).toEqual([['a', 'b']]);
+    writer.finishNext();
+    while (writer.batches.length < 2) await tick();
+    expect(writer.batches[1]?.map((op) => (op as AppendOp).stream)).toEqual(['c']);
+    writer.finishNext();
+    expect(await all).toHaveLength(3);
+  });
+
   it('settles: at idle, or at the timeout, leaving no waiter behind when it times out', async () => {
     const writer = new ManualWriter();
     const committer = new GroupCommitter(writer, 1000, () => undefined);
