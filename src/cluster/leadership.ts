@@ -77,9 +77,15 @@ export class Leadership {
   private async lead(): Promise<void> {
     const { supervisor, follower, jobsDir, log } = this.deps;
     if (!this.deps.lease.isLeader) return; // lost again before we got here
-    await query(supervisor, { type: 'Lead', jobIds: follower.activeJobIds() }, QUERY_TIMEOUT_MS);
+    // One snapshot of the states for the actors and for the watcher to compare with; the
+    // actors read whatever came after it from their streams.
+    const jobIds = follower.activeJobIds();
+    const initial = follower.specs();
+    const stopped = follower.handOver(jobIds);
+    await query(supervisor, { type: 'Lead', jobIds }, QUERY_TIMEOUT_MS);
+    await stopped;
     this.watcher = watchJobsFolder(jobsDir, (diff) => dispatch(supervisor, { type: 'Config', change: toChange(diff) }), {
-      initial: follower.specs(),
+      initial,
       onError: (error) => log.error({ err: error }, 'jobs folder watcher failed'),
     });
     this.firstScan = this.watcher.ready;
@@ -90,6 +96,10 @@ export class Leadership {
     await this.watcher?.close();
     this.watcher = undefined;
     await query(this.deps.supervisor, { type: 'Follow' }, QUERY_TIMEOUT_MS);
+    // Warm again for the next takeover: every job loaded afresh, then followed.
+    await this.deps.follower.start().catch((error: unknown) => {
+      this.deps.log.warn({ err: error }, 'cannot follow the job states again; a takeover will replay from snapshots');
+    });
     await this.deps.onChange?.(false);
   }
 }
