@@ -37,9 +37,13 @@ async function collect(iterable: AsyncIterable<StoredEvent>): Promise<StoredEven
   return events;
 }
 
-/** The next JSON line the child prints after the first `seen` lines. */
+/**
+ * The next JSON line the child prints after the first `seen` lines. Its first line comes once
+ * it has booted through tsx, which a machine busy with the rest of the suite can take long for.
+ */
 async function reply(child: TsxProcess, seen: number): Promise<Record<string, unknown>> {
-  const line = await eventually(() => child.lines[seen], { message: `line ${seen} of a child (stderr: ${child.stderr()})` });
+  const timeout = seen === 0 ? 60_000 : 20_000;
+  const line = await eventually(() => child.lines[seen], { timeout, message: `line ${seen} of a child (stderr: ${child.stderr()})` });
   return JSON.parse(line) as Record<string, unknown>;
 }
 
