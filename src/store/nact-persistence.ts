@@ -121,16 +121,8 @@ export class StorePersistenceEngine {
    * `persist` could split across a crash.
    */
   async persistAll(key: string, events: readonly NewEvent[]): Promise<bigint> {
-    const known = this.revisions.get(key);
-    if (known === undefined) {
-      throw new StoreError(`cannot persist to "${key}" before its actor recovered from the store`);
-    }
-    const extra = this.metadata();
-    const result = await this.store.append(
-      key,
-      events.map((event) => ({ ...event, metadata: { ...extra, ...event.metadata } })),
-      known === 'none' ? 'no_stream' : known,
-    );
+    const { stream, events: stored, expected } = this.requestFor(key, events, this.metadata());
+    const result = await this.store.append(stream, stored, expected);
     this.revisions.set(key, result.nextRevision);
     return result.nextRevision;
   }
@@ -145,17 +137,12 @@ export class StorePersistenceEngine {
     const requests: AppendRequest[] = [];
     const itemOf: number[] = [];
     items.forEach(({ key, events }, index) => {
-      const known = this.revisions.get(key);
-      if (known === undefined) {
-        settled[index] = { status: 'rejected', reason: new StoreError(`cannot persist to "${key}" before its actor recovered from the store`) };
-        return;
+      try {
+        requests.push(this.requestFor(key, events, extra));
+        itemOf.push(index);
+      } catch (error) {
+        settled[index] = { status: 'rejected', reason: error };
       }
-      requests.push({
-        stream: key,
-        events: events.map((event) => ({ ...event, metadata: { ...extra, ...event.metadata } })),
-        expected: known === 'none' ? 'no_stream' : known,
-      });
-      itemOf.push(index);
     });
     const results = await this.store.appendMany(requests);
     results.forEach((result, at) => {
@@ -168,6 +155,19 @@ export class StorePersistenceEngine {
       settled[index] = { status: 'fulfilled', value: result.value.nextRevision };
     });
     return settled;
+  }
+
+  /** The append of `events` to `key` at the revision this engine last saw, with its metadata. */
+  private requestFor(key: string, events: readonly NewEvent[], extra: EventMetadata): AppendRequest {
+    const known = this.revisions.get(key);
+    if (known === undefined) {
+      throw new StoreError(`cannot persist to "${key}" before its actor recovered from the store`);
+    }
+    return {
+      stream: key,
+      events: events.map((event) => ({ ...event, metadata: { ...extra, ...event.metadata } })),
+      expected: known === 'none' ? 'no_stream' : known,
+    };
   }
 
   /** Forget what was seen of `key`: its next persist must follow a fresh recovery. */

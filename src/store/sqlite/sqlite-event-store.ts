@@ -27,7 +27,7 @@ import { checkDirection, checkFilter, checkFrom, checkLimit, checkMaxCount } fro
 import type { ResolvedSqliteStoreOptions } from './sqlite-store-options.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import { decodeFailure } from './write-ops.js';
-import type { OpResult, WriteOp } from './write-ops.js';
+import type { AppendOp, OpResult, WriteOp } from './write-ops.js';
 import type { Writer } from './writer.js';
 
 /** The longest a subscriber waits for this process's appends in flight before it reads on. */
@@ -86,24 +86,19 @@ export class SqliteStore implements SqliteEventStore {
   }
 
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
-    checkStreamName(stream);
-    checkExpected(stream, expected);
-    const encoded = encodeEvents(stream, events);
-    const result = await this.submit({ kind: 'append', stream, expected, events: encoded }, `append to "${stream}"`);
-    if (!('nextRevision' in result)) throw new StoreError(`append to "${stream}": the writer gave no revision`);
-    return { nextRevision: result.nextRevision, position: result.position };
+    const op = appendOp(stream, events, expected);
+    this.checkOpen();
+    return this.appendResult(await this.committer.submit(op), stream);
   }
 
   async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
     this.checkOpen();
     const settled = new Array<PromiseSettledResult<AppendResult>>(requests.length);
-    const ops: WriteOp[] = [];
+    const ops: AppendOp[] = [];
     const requestOf: number[] = [];
     requests.forEach(({ stream, events, expected = 'any' }, index) => {
       try {
-        checkStreamName(stream);
-        checkExpected(stream, expected);
-        ops.push({ kind: 'append', stream, expected, events: encodeEvents(stream, events) });
+        ops.push(appendOp(stream, events, expected));
         requestOf.push(index);
       } catch (error) {
         settled[index] = { status: 'rejected', reason: error };
@@ -112,12 +107,20 @@ export class SqliteStore implements SqliteEventStore {
     const results = await this.committer.submitMany(ops);
     results.forEach((result, at) => {
       const index = requestOf[at]!;
-      const what = `append to "${requests[index]!.stream}" in "${this.file}"`;
-      if (!result.ok) settled[index] = { status: 'rejected', reason: decodeFailure(result.failure, what) };
-      else if (!('nextRevision' in result)) settled[index] = { status: 'rejected', reason: new StoreError(`${what}: the writer gave no revision`) };
-      else settled[index] = { status: 'fulfilled', value: { nextRevision: result.nextRevision, position: result.position } };
+      try {
+        settled[index] = { status: 'fulfilled', value: this.appendResult(result, ops[at]!.stream) };
+      } catch (error) {
+        settled[index] = { status: 'rejected', reason: error };
+      }
     });
     return settled;
+  }
+
+  /** What the writer answered to an append, or the error it stands for. */
+  private appendResult(result: OpResult, stream: string): AppendResult {
+    if (!result.ok) throw decodeFailure(result.failure, `append to "${stream}" in "${this.file}"`);
+    if (!('nextRevision' in result)) throw new StoreError(`append to "${stream}": the writer gave no revision`);
+    return { nextRevision: result.nextRevision, position: result.position };
   }
 
   readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
@@ -305,6 +308,13 @@ export class SqliteStore implements SqliteEventStore {
   private storeError(what: string, cause: unknown): StoreError {
     return new StoreError(`event store "${this.file}": ${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
   }
+}
+
+/** Checks and encodes one append on the caller's thread, so bad input never reaches the writer. */
+function appendOp(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendOp {
+  checkStreamName(stream);
+  checkExpected(stream, expected);
+  return { kind: 'append', stream, expected, events: encodeEvents(stream, events) };
 }
 
 /** The revisions and ages that the stream's metadata leaves visible to reads, as of now. */
