@@ -57,6 +57,8 @@ export const JOB_DEFAULTS = {
 
 /** The fields whose values differ between two definitions of a job, in alphabetical order. */
 export function changedFields(before: JobSpec, after: JobSpec): string[] {
+  // A rescan of an unchanged file hands back the very spec it parsed before (see the scanner).
+  if (before === after) return [];
   const keys = new Set([...Object.keys(before), ...Object.keys(after)] as (keyof JobSpec)[]);
   return [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).sort();
 }
