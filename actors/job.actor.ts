@@ -28,38 +28,63 @@ function isRecovered(message: JobMsg | RecoveredMessage, ctx: PersistentContext<
   return ctx.recovering;
 }
 
-export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: string, deps: JobActorDeps): ActorRef<JobMsg> {
-  const key = jobStream(jobId);
-  const initial: JobActorState = { job: initialJobState(jobId), sinceSnapshot: 0 };
-  const cell = new JobCell(jobId, key, deps);
-  let retrySeq = 0;
+/** What a fresh job actor starts from, before its stream is replayed. */
+function initialState(jobId: string): JobActorState {
+  return { job: initialJobState(jobId), sinceSnapshot: 0 };
+}
 
-  const persist = (state: JobActorState, events: JobEvent[]) => recordEvents(deps, key, state, events);
+const decodeSnapshot = (data: unknown): JobActorState => ({ job: data as JobState, sinceSnapshot: 0 });
+const deactivateOnStop = (state: JobActorState) => state.effects?.deactivate();
+
+/**
+ * The behaviour of one job actor. A class rather than closures: a node holds one per job, and
+ * the dozen closures (with their contexts) each actor had were ~900 bytes of heap per job.
+ */
+class JobActor {
+  private retrySeq = 0;
+
+  constructor(
+    private readonly cell: JobCell,
+    private readonly deps: JobActorDeps,
+  ) {}
+
+  receive(state: JobActorState, message: JobMsg | RecoveredMessage, ctx: PersistentContext<JobMsg>): JobActorState | Promise<JobActorState> {
+    if (isRecovered(message, ctx)) {
+      const job = evolve(state.job, message as unknown as JobEvent, { epoch: message.metadata.epoch });
+      return { ...state, job, sinceSnapshot: state.sinceSnapshot + 1 };
+    }
+    return this.live(state, message, ctx);
+  }
+
+  private persist(state: JobActorState, events: JobEvent[]): Promise<JobActorState> {
+    return recordEvents(this.deps, this.cell.key, state, events);
+  }
 
   /** Decides, persists, performs. Errors of the decision go back to the asker, not up. */
-  async function execute(state: JobActorState, command: JobCommand, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+  private async execute(state: JobActorState, command: JobCommand, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
     let events: JobEvent[];
     try {
-      events = decide(command, state.job, deps);
+      events = decide(command, state.job, this.deps);
     } catch (error) {
       const err = error as TimecloudError;
       reply<CommandReply>(ctx, { ok: false, code: err.code ?? 'INTERNAL', message: err.message });
       return state;
     }
-    const next = await persist(state, events);
+    const next = await this.persist(state, events);
     reply<CommandReply>(ctx, { ok: true, events });
     next.effects?.afterEvents(next.job, events, command);
     return next;
   }
 
-  async function handle(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
-    const effects = state.effects ?? new JobEffects(jobId, ctx.self, deps, () => deps.ticks.add(cell));
+  private async handle(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+    const { deps, cell } = this;
+    const effects = state.effects ?? new JobEffects(cell.jobId, ctx.self, deps, () => deps.ticks.add(cell));
     state = state.effects ? state : { ...state, effects };
     const now = () => new Date(deps.clock.now()).toISOString();
     switch (message.type) {
       case 'Command':
         if (message.command.type === 'Abort') effects.abortRunning(state.job, message.command.runId, message.command.by);
-        return execute(state, message.command, ctx);
+        return this.execute(state, message.command, ctx);
       case 'Activate':
         effects.activate(state.job);
         reply(ctx, true);
@@ -70,7 +95,7 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
         return state;
       case 'TickDue': {
         if (!effects.active) return state; // a timer of a deactivated (or reset) incarnation
-        const next = await execute(state, { type: 'Tick', now: now() }, ctx);
+        const next = await this.execute(state, { type: 'Tick', now: now() }, ctx);
         effects.armTick(next.job);
         return next;
       }
@@ -84,15 +109,15 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
           reply(ctx, { go: false, reason: (error as Error).message });
           return state;
         }
-        const next = await persist(state, events);
+        const next = await this.persist(state, events);
         effects.started(runId, process);
         reply(ctx, { go: true });
         return next;
       }
       case 'Queued':
-        return execute(state, { type: 'RecordQueued', runId: message.runId, position: message.position, reason: message.reason, at: now() }, ctx);
+        return this.execute(state, { type: 'RecordQueued', runId: message.runId, position: message.position, reason: message.reason, at: now() }, ctx);
       case 'Signalled':
-        return execute(state, { type: 'RecordSignalled', runId: message.runId, signal: message.signal, reason: message.reason, at: now() }, ctx);
+        return this.execute(state, { type: 'RecordSignalled', runId: message.runId, signal: message.signal, reason: message.reason, at: now() }, ctx);
       case 'Finished': {
         const { runId, outcome } = message;
         if (outcome.result === 'cancelled') {
@@ -101,7 +126,7 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
           return state;
         }
         const by = effects.abortedBy(runId);
-        const next = await execute(state, { type: 'RecordResult', runId, outcome, by, at: now() }, ctx);
+        const next = await this.execute(state, { type: 'RecordResult', runId, outcome, by, at: now() }, ctx);
         effects.finished(next.job, runId);
         return next;
       }
@@ -116,10 +141,11 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
   }
 
   /** A live message, handled while this actor holds the job's turn (see `JobCell`). */
-  async function live(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+  private async live(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+    const { cell } = this;
     await cell.acquire();
     try {
-      const next = await guarded(cell.state ?? state, message, ctx);
+      const next = await this.guarded(cell.state ?? state, message, ctx);
       cell.state = next;
       return next;
     } catch (error) {
@@ -130,9 +156,11 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
     }
   }
 
-  async function guarded(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+  private async guarded(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
+    const { deps } = this;
+    const { jobId } = this.cell;
     try {
-      return await handle(state, message, ctx);
+      return await this.handle(state, message, ctx);
     } catch (error) {
       const err = error as TimecloudError;
       reply<CommandReply>(ctx, { ok: false, code: err.code ?? 'INTERNAL', message: err.message });
@@ -142,36 +170,30 @@ export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: st
       // The store is down: internal messages are tried again later, so no run's result is lost.
       if (message.type !== 'Command' && message.type !== 'Inspect') {
         deps.log.warn({ jobId, message: message.type }, 'store unavailable; retrying the message');
-        deps.timers.schedule(`store-retry:${jobId}:${retrySeq++}`, deps.clock.now() + STORE_RETRY_MS, () =>
+        deps.timers.schedule(`store-retry:${jobId}:${this.retrySeq++}`, deps.clock.now() + STORE_RETRY_MS, () =>
           dispatch(ctx.self, message),
         );
       }
       return state;
     }
   }
+}
 
-  const ref = spawnPersistentActor<JobActorState, JobMsg>(
-    parent,
-    (state, message, ctx) => {
-      if (isRecovered(message, ctx)) {
-        const job = evolve(state.job, message as unknown as JobEvent, { epoch: message.metadata.epoch });
-        return { ...state, job, sinceSnapshot: state.sinceSnapshot + 1 };
-      }
-      return live(state, message, ctx);
+export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: string, deps: JobActorDeps): ActorRef<JobMsg> {
+  const key = jobStream(jobId);
+  const cell = new JobCell(jobId, key, deps);
+  const actor = new JobActor(cell, deps);
+  const ref = spawnPersistentActor<JobActorState, JobMsg>(parent, (state, message, ctx) => actor.receive(state, message, ctx), key, name, {
+    initialState: initialState(jobId),
+    childless: true,
+    snapshotDecoder: decodeSnapshot,
+    onCrash: (_message, error, ctx) => {
+      deps.log.error({ err: error, jobId }, 'job actor crashed; it recovers from its stream');
+      deps.engine.forget(key);
+      return ctx.escalate;
     },
-    key,
-    name,
-    {
-      initialState: initial,
-      snapshotDecoder: (data) => ({ job: data as JobState, sinceSnapshot: 0 }),
-      onCrash: (_message, error, ctx) => {
-        deps.log.error({ err: error, jobId }, 'job actor crashed; it recovers from its stream');
-        deps.engine.forget(key);
-        return ctx.escalate;
-      },
-      afterStop: (state) => state.effects?.deactivate(),
-    },
-  );
+    afterStop: deactivateOnStop,
+  });
   cell.self = ref;
   return ref;
 }

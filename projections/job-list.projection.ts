@@ -10,6 +10,7 @@ import type { JobSpec } from '../src/domain/job-spec.js';
 import type { ConfigProblem, FireTime, JobStatus } from '../src/http/api-types.js';
 import type { StoredEvent } from '../src/store/event-store.js';
 import { domainEvent, type Projection } from './projection.js';
+import { specInterner } from './spec-interner.js';
 
 export type OpenPhase = 'scheduled' | 'queued' | 'running';
 
@@ -59,17 +60,24 @@ function finish(entry: JobEntry | undefined, runId: string, outcome: 'succeeded'
 }
 
 export function jobListProjection(): Projection<JobListState> {
+  const shared = specInterner();
   return {
     name: 'jobs',
     version: 1,
     initial: () => ({ jobs: {}, problems: {} }),
+    decode(data: unknown): JobListState {
+      // A checkpoint's specs are decoded afresh too: share their strings as `evolve` does.
+      const state = data as JobListState;
+      for (const entry of Object.values(state.jobs)) entry.spec = shared(entry.spec);
+      return state;
+    },
     evolve(state: JobListState, stored: StoredEvent): JobListState {
       const event = domainEvent(stored);
       const jobId = (event.data as { jobId?: string }).jobId;
       const entry = jobId === undefined ? undefined : state.jobs[jobId];
       switch (event.type) {
         case 'JobRegistered': {
-          const { spec } = event.data;
+          const spec = shared(event.data.spec);
           clearProblems(state, spec.file, spec.id);
           state.jobs[spec.id] = {
             jobId: spec.id,
@@ -86,7 +94,7 @@ export function jobListProjection(): Projection<JobListState> {
         case 'JobUpdated':
           if (entry) {
             clearProblems(state, event.data.spec.file, entry.jobId);
-            entry.spec = event.data.spec;
+            entry.spec = shared(event.data.spec);
             if (event.data.changed.includes('enabled')) entry.enabled = event.data.spec.enabled;
             delete entry.rejection;
           }

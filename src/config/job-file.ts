@@ -84,13 +84,19 @@ function issueRejections(
   );
 }
 
-function toSpec(input: JobInput, fileDialect: CronDialect, base: ParseJobFileInput): JobSpec {
+/** The paths every job of one file shares: resolved once, so its jobs share the strings too. */
+interface FilePaths {
+  dir: string;
+  file: string;
+}
+
+function toSpec(input: JobInput, fileDialect: CronDialect, base: ParseJobFileInput, paths: FilePaths): JobSpec {
   return {
     id: `${base.packageName}/${input.name}`,
     package: base.packageName,
     name: input.name,
-    dir: resolve(base.packageDir),
-    file: resolve(base.file),
+    dir: paths.dir,
+    file: paths.file,
     script: input.script,
     maintainers: typeof input.maintainer === 'string' ? [input.maintainer] : [...input.maintainer],
     timeout: input.timeout,
@@ -179,6 +185,7 @@ export function parseJobFile(input: ParseJobFileInput): ParsedJobFile {
   };
 
   const jobs: JobSpec[] = [];
+  const paths: FilePaths = { dir: resolve(input.packageDir), file: resolve(file) };
   const jobIndexes: number[] = [];
   const rejections: Rejection[] = [];
   const firstIndexOfName = new Map<string, number>();
@@ -222,7 +229,7 @@ export function parseJobFile(input: ParseJobFileInput): ParsedJobFile {
     }
     if (found.length > 0 || !parsed.success) rejections.push(...found);
     else {
-      jobs.push(toSpec(parsed.data, fileDialect, input));
+      jobs.push(toSpec(parsed.data, fileDialect, input, paths));
       jobIndexes.push(index);
     }
   });

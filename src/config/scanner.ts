@@ -3,6 +3,7 @@
  * under it (`<jobs>/<pkg>` and `<jobs>/@scope/<pkg>`). Reads only: it never renames, moves or
  * deletes anything, and never looks inside `node_modules` or dot folders.
  */
+import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -96,7 +97,10 @@ function scriptsStillAsParsed(parsed: ParsedJobFile, input: ParseJobFileInput): 
 }
 
 function parseRemembered(input: ParseJobFileInput): ParsedJobFile {
-  const key = JSON.stringify([input.packageDir, input.packageName, input.packageScripts ?? null, input.text]);
+  // A digest, not the text: the cache would otherwise hold a second copy of every job file.
+  const key = createHash('sha256')
+    .update(JSON.stringify([input.packageDir, input.packageName, input.packageScripts ?? null, input.text]))
+    .digest('base64');
   const last = lastParses.get(input.file);
   let parsed: ParsedJobFile;
   if (last !== undefined && last.key === key && scriptsStillAsParsed(last.parsed, input)) parsed = last.parsed;

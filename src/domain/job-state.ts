@@ -55,8 +55,26 @@ export interface JobState {
   lastRejection?: { message: string; field?: string; at: string };
 }
 
+/**
+ * The empty record every job without open runs or pending retries shares (most jobs, most of
+ * the time: 10,000 jobs held 20,000 empty objects). Frozen: state is never changed in place.
+ */
+const NO_RECORDS: Record<string, never> = Object.freeze({});
+
 export function initialJobState(jobId: string): JobState {
-  return { jobId, registered: false, removed: false, enabled: false, openRuns: {}, pendingRetries: {} };
+  // Every field present from the start: V8 gives each object made by spreading a state and
+  // adding a field it lacked a hidden class of its own (10,000 jobs: ~4 MiB of shapes).
+  return {
+    jobId,
+    registered: false,
+    removed: false,
+    enabled: false,
+    openRuns: NO_RECORDS,
+    pendingRetries: NO_RECORDS,
+    spec: undefined,
+    tickCursor: undefined,
+    lastRejection: undefined,
+  };
 }
 
 /** Metadata of the stored event that `evolve` may use. */
@@ -66,6 +84,7 @@ export interface EvolveMeta {
 
 function withoutKey<T>(record: Record<string, T>, key: string): Record<string, T> {
   if (!(key in record)) return record;
+  if (Object.keys(record).length === 1) return NO_RECORDS;
   const copy = { ...record };
   delete copy[key];
   return copy;
@@ -116,7 +135,7 @@ export function evolve(state: JobState, event: JobEvent, meta: EvolveMeta = {}):
       };
     }
     case 'JobRemoved':
-      return { ...state, removed: true, pendingRetries: {} };
+      return { ...state, removed: true, pendingRetries: NO_RECORDS };
     case 'JobRejected':
       return {
         ...state,
