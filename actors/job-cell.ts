@@ -1,14 +1,24 @@
 /**
- * What a job actor shares with the tick batcher: the job's current live state and a turn that
- * only one of them holds at a time. The actor holds it for each live message it handles; the
- * batcher holds it from a tick's decision until the decision is stored and its effects are
- * done. So the job's stream still has one writer at a time, and each decision sees the state
- * the previous one left.
+ * One job of a leading node, for as long as the node knows the job: its live state, its
+ * effects (timers, runs handed out) and its actor. Two things act on a job: its actor, which
+ * handles its messages, and the tick batcher, which decides its cron ticks (see `TickBatcher`).
+ * Only one of them holds the job's turn at a time, so the job's stream keeps one writer and each
+ * decision sees the state the previous one left.
+ *
+ * A job's actor exists while the job has something going on. Most jobs of a big node are idle
+ * most of the time — between two ticks that need nothing but the batcher — and an actor is the
+ * larger part of an idle job's memory (~1.3 KiB: nact's actor, mailbox, references, timers). So
+ * an actor idle for a while is stopped (passivated), and the next message for the job starts a
+ * new one from the state kept here, without reading the store. Its stream, state, timers and
+ * identity are the job's, not the incarnation's: nothing else tells the difference.
  */
 import type { JobActorDeps } from './job-effects.js';
 import type { JobActorState } from './job-record.js';
 import type { JobMsg } from './messages.js';
-import type { ActorRef } from './nact.js';
+import { dispatch, stopActor, type ActorRef } from './nact.js';
+
+/** Starts an incarnation of a job's actor. */
+export type JobActorSpawner = (cell: JobCell) => ActorRef<JobMsg>;
 
 export class JobCell {
   /**
@@ -19,16 +29,50 @@ export class JobCell {
   state?: JobActorState;
   private held?: Promise<void>;
   private release?: () => void;
-
-  /** The job actor; set once it is spawned. */
-  self!: ActorRef<JobMsg>;
+  /** When the job's actor last handled a message (clock ms). */
+  lastActive = 0;
+  /** The current incarnation of the job's actor; undefined while the job has none. */
+  private actor?: ActorRef<JobMsg>;
 
   constructor(
     readonly jobId: string,
     /** The job's stream, `job-<id>`. */
     readonly key: string,
     readonly deps: JobActorDeps,
+    private readonly spawn: JobActorSpawner,
   ) {}
+
+  /** The job's actor, started (from the state kept here) if it has none. */
+  ref(): ActorRef<JobMsg> {
+    if (this.actor === undefined) {
+      if (this.state !== undefined) this.deps.engine.resume(this.key, this.state.job);
+      this.actor = this.spawn(this);
+    }
+    return this.actor;
+  }
+
+  /** True while an incarnation of the actor exists. */
+  get hasActor(): boolean {
+    return this.actor !== undefined;
+  }
+
+  /** The actor `ref` stops for being idle: the next message starts a new one. */
+  passivated(ref: ActorRef<JobMsg>): void {
+    if (this.actor === ref) this.actor = undefined;
+  }
+
+  /** Stops scheduling the job (this node stops leading or shuts down); the actor stays. */
+  deactivate(): void {
+    if (this.actor !== undefined) dispatch(this.actor, { type: 'Deactivate' });
+    else this.state?.effects?.deactivate();
+  }
+
+  /** Lets the job go: its actor is stopped, its timers cancelled. */
+  retire(): void {
+    if (this.actor !== undefined) stopActor(this.actor); // which deactivates the job's effects
+    else this.state?.effects?.deactivate();
+    this.actor = undefined;
+  }
 
   get busy(): boolean {
     return this.held !== undefined;

@@ -40,6 +40,11 @@ export interface JobActorDeps extends DecideContext {
    * itself (or died) and its launcher has taken the process group down.
    */
   leaseTtlMs: number;
+  /**
+   * How long a job's actor may sit idle before it is stopped; the job keeps its state, timers
+   * and ticks (see `JobCell`). @defaultValue `IDLE_ACTOR_MS`
+   */
+  idleActorMs?: number;
   /** Told about events once they are stored (metrics). */
   onPersisted?(events: readonly JobEvent[]): void;
 }
@@ -83,7 +88,8 @@ export class JobEffects {
 
   constructor(
     private readonly jobId: string,
-    private readonly self: ActorRef<JobMsg>,
+    /** The job's actor, started when a message must reach it (see `JobCell`). */
+    private readonly job: { ref(): ActorRef<JobMsg> },
     private readonly deps: JobActorDeps,
     /** Called when the job's next tick is due. */
     private readonly onTickDue: () => void,
@@ -182,6 +188,22 @@ export class JobEffects {
     return this.aborts?.get(runId);
   }
 
+  /**
+   * Nothing but the next tick is going on: no run of the job is open, handed out or held back,
+   * no retry or abandonment is pending. Then the job needs no actor until its next message.
+   */
+  idle(job: JobState): boolean {
+    return (
+      !this.inFlight?.size &&
+      !this.announced?.size &&
+      !this.processes?.size &&
+      !this.aborts?.size &&
+      !this.timerKeys?.size &&
+      Object.keys(job.openRuns).length === 0 &&
+      Object.keys(job.pendingRetries).length === 0
+    );
+  }
+
   inFlightIds(): string[] {
     return [...(this.inFlight ?? NONE)];
   }
@@ -192,7 +214,7 @@ export class JobEffects {
       const order = orderFor(job, run);
       if (!order) continue;
       (this.inFlight ??= new Set()).add(run.runId);
-      dispatch(this.deps.dispatcher, { type: 'Enqueue', order, job: this.self });
+      dispatch(this.deps.dispatcher, { type: 'Enqueue', order, job: this.job.ref() });
     }
     this.announceWaiting(job);
   }
@@ -206,14 +228,14 @@ export class JobEffects {
       if (run.phase !== 'scheduled' || inFlight.has(run.runId) || this.announced?.has(run.runId)) continue;
       (this.announced ??= new Set()).add(run.runId);
       const reason = `waiting for run ${busy.runId} of this job to finish (overlap: ${job.spec?.overlap ?? 'skip'})`;
-      dispatch(this.self, { type: 'Queued', runId: run.runId, position: 1, reason });
+      dispatch(this.job.ref(), { type: 'Queued', runId: run.runId, position: 1, reason });
     }
   }
 
   private armRetry(nextRunId: string, dueAt: string): void {
     if (!this.active) return;
     this.setTimer(`retry:${this.jobId}:${nextRunId}`, Date.parse(dueAt), () =>
-      dispatch(this.self, {
+      dispatch(this.job.ref(), {
         type: 'Command',
         command: { type: 'RetryDue', nextRunId, at: new Date(this.deps.clock.now()).toISOString() },
       }),
@@ -223,7 +245,7 @@ export class JobEffects {
   private armAbandon(run: OpenRun, graceMs: number): void {
     const reason = `node ${run.nodeId ?? 'unknown'} (epoch ${run.epoch ?? '?'}) stopped before the run finished`;
     this.setTimer(`abandon:${this.jobId}:${run.runId}`, this.deps.clock.now() + this.deps.leaseTtlMs + graceMs + ABANDON_MARGIN_MS, () =>
-      dispatch(this.self, {
+      dispatch(this.job.ref(), {
         type: 'Command',
         command: {
           type: 'Abandon',

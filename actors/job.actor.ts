@@ -10,17 +10,20 @@ import type { JobCommand } from '../src/domain/job-commands.js';
 import { decide } from '../src/domain/job-decider.js';
 import { evolve, initialJobState, type JobState } from '../src/domain/job-state.js';
 import type { RecoveredMessage } from '../src/store/nact-persistence.js';
-import { JobCell } from './job-cell.js';
+import { JobCell, type JobActorSpawner } from './job-cell.js';
 import { JobEffects, type JobActorDeps } from './job-effects.js';
 import { recordEvents, type JobActorState } from './job-record.js';
 import type { CommandReply, JobInspection, JobMsg } from './messages.js';
-import { dispatch, reply, spawnPersistentActor, type ActorRef, type PersistentContext } from './nact.js';
+import { dispatch, reply, spawnPersistentActor, stopActor, type ActorRef, type Leftover, type PersistentContext } from './nact.js';
 
 export type { JobActorDeps } from './job-effects.js';
 export type { JobActorState } from './job-record.js';
 
 /** How long an internal message waits before it is tried again when the store is unavailable. */
 const STORE_RETRY_MS = 500;
+
+/** How long a job's actor may sit idle before it is stopped (see `JobCell`). */
+export const IDLE_ACTOR_MS = 30_000;
 
 export const jobStream = (jobId: string) => `job-${jobId}`;
 
@@ -34,7 +37,6 @@ function initialState(jobId: string): JobActorState {
 }
 
 const decodeSnapshot = (data: unknown): JobActorState => ({ job: data as JobState, sinceSnapshot: 0 });
-const deactivateOnStop = (state: JobActorState) => state.effects?.deactivate();
 
 /**
  * The behaviour of one job actor. A class rather than closures: a node holds one per job, and
@@ -42,11 +44,52 @@ const deactivateOnStop = (state: JobActorState) => state.effects?.deactivate();
  */
 class JobActor {
   private retrySeq = 0;
+  /** Set when this incarnation stops for being idle, not because the job is let go. */
+  private passivating = false;
 
   constructor(
     private readonly cell: JobCell,
     private readonly deps: JobActorDeps,
   ) {}
+
+  afterStop(state: JobActorState, leftovers: readonly Leftover[]): void {
+    if (!this.passivating) {
+      (this.cell.state ?? state).effects?.deactivate();
+      return;
+    }
+    // Sent before the stop took effect: the job's next incarnation handles them.
+    for (const { message, sender } of leftovers) dispatch(this.cell.ref(), message as JobMsg, sender);
+  }
+
+  /**
+   * Notes the activity and makes sure a timer will look at the job once it has been idle for
+   * `idleActorMs`. One timer per job at a time: a busy job's messages only move its
+   * `lastActive`, and the timer, when it fires early, waits for the rest.
+   */
+  private noteActivity(): void {
+    const { deps, cell } = this;
+    const after = deps.idleActorMs ?? IDLE_ACTOR_MS;
+    if (this.passivating || !Number.isFinite(after)) return;
+    cell.lastActive = deps.clock.now();
+    const key = `idle:${cell.jobId}`;
+    if (deps.timers.has(key)) return;
+    // The job's timer, not this incarnation's: whichever actor the job has when it fires is asked.
+    const check = (): void => {
+      if (!cell.hasActor) return;
+      const due = cell.lastActive + after;
+      if (deps.clock.now() < due) deps.timers.schedule(key, due, check);
+      else dispatch(cell.ref(), { type: 'Passivate' });
+    };
+    deps.timers.schedule(key, cell.lastActive + after, check);
+  }
+
+  private passivate(state: JobActorState, ctx: PersistentContext<JobMsg>): void {
+    const effects = state.effects;
+    if (!effects?.active || !effects.idle(state.job)) return;
+    this.passivating = true;
+    this.cell.passivated(ctx.self);
+    stopActor(ctx.self);
+  }
 
   receive(state: JobActorState, message: JobMsg | RecoveredMessage, ctx: PersistentContext<JobMsg>): JobActorState | Promise<JobActorState> {
     if (isRecovered(message, ctx)) {
@@ -78,7 +121,7 @@ class JobActor {
 
   private async handle(state: JobActorState, message: JobMsg, ctx: PersistentContext<JobMsg>): Promise<JobActorState> {
     const { deps, cell } = this;
-    const effects = state.effects ?? new JobEffects(cell.jobId, ctx.self, deps, () => deps.ticks.add(cell));
+    const effects = state.effects ?? new JobEffects(cell.jobId, cell, deps, () => deps.ticks.add(cell));
     state = state.effects ? state : { ...state, effects };
     const now = () => new Date(deps.clock.now()).toISOString();
     switch (message.type) {
@@ -133,6 +176,9 @@ class JobActor {
       case 'Inspect':
         reply<JobInspection>(ctx, { state: state.job, active: effects.active, inFlight: effects.inFlightIds() });
         return state;
+      case 'Passivate':
+        this.passivate(state, ctx);
+        return state;
       default: {
         const unknown: never = message;
         return unknown;
@@ -153,6 +199,7 @@ class JobActor {
       throw error;
     } finally {
       cell.free();
+      this.noteActivity();
     }
   }
 
@@ -171,7 +218,7 @@ class JobActor {
       if (message.type !== 'Command' && message.type !== 'Inspect') {
         deps.log.warn({ jobId, message: message.type }, 'store unavailable; retrying the message');
         deps.timers.schedule(`store-retry:${jobId}:${this.retrySeq++}`, deps.clock.now() + STORE_RETRY_MS, () =>
-          dispatch(ctx.self, message),
+          dispatch(this.cell.ref(), message),
         );
       }
       return state;
@@ -179,21 +226,31 @@ class JobActor {
   }
 }
 
-export function spawnJobActor(parent: ActorRef<unknown>, jobId: string, name: string, deps: JobActorDeps): ActorRef<JobMsg> {
-  const key = jobStream(jobId);
-  const cell = new JobCell(jobId, key, deps);
-  const actor = new JobActor(cell, deps);
-  const ref = spawnPersistentActor<JobActorState, JobMsg>(parent, (state, message, ctx) => actor.receive(state, message, ctx), key, name, {
-    initialState: initialState(jobId),
-    childless: true,
-    snapshotDecoder: decodeSnapshot,
-    onCrash: (_message, error, ctx) => {
-      deps.log.error({ err: error, jobId }, 'job actor crashed; it recovers from its stream');
-      deps.engine.forget(key);
-      return ctx.escalate;
-    },
-    afterStop: deactivateOnStop,
-  });
-  cell.self = ref;
-  return ref;
+/**
+ * Starts incarnations of job actors under `parent` (see `JobCell`): each job's actor is named
+ * `nameOf(jobId)` whichever incarnation it is, so a reference to it stays good across them.
+ */
+export function jobActorSpawner(parent: ActorRef<unknown>, nameOf: (jobId: string) => string): JobActorSpawner {
+  return (cell) => {
+    const { deps, jobId, key } = cell;
+    const actor = new JobActor(cell, deps);
+    return spawnPersistentActor<JobActorState, JobMsg>(parent, (state, message, ctx) => actor.receive(state, message, ctx), key, nameOf(jobId), {
+      initialState: initialState(jobId),
+      childless: true,
+      snapshotDecoder: decodeSnapshot,
+      onCrash: (_message, error, ctx) => {
+        deps.log.error({ err: error, jobId }, 'job actor crashed; it recovers from its stream');
+        deps.engine.forget(key);
+        return ctx.escalate;
+      },
+      afterStop: (state, leftovers) => actor.afterStop(state, leftovers),
+    });
+  };
+}
+
+/** A job of this node, with its actor started: it recovers the job from its stream. */
+export function startJob(jobId: string, deps: JobActorDeps, spawner: JobActorSpawner): JobCell {
+  const cell = new JobCell(jobId, jobStream(jobId), deps, spawner);
+  cell.ref();
+  return cell;
 }

@@ -30,7 +30,9 @@ export type JobMsg =
   | { type: 'Signalled'; runId: string; signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' }
   | { type: 'Finished'; runId: string; outcome: SlotOutcome }
   /** Replies the job's `JobState`. */
-  | { type: 'Inspect' };
+  | { type: 'Inspect' }
+  /** Stop this actor if the job is still idle (see `JobCell`); sent by its idle timer. */
+  | { type: 'Passivate' };
 
 export interface JobInspection {
   state: JobState;

@@ -52,10 +52,17 @@ export interface SupervisionContext {
  */
 export type CrashPolicy = (message: unknown, error: unknown, ctx: SupervisionContext, child?: ActorRef<unknown>) => Decision;
 
+/** A message still in a stopped actor's mailbox. */
+export interface Leftover {
+  message: unknown;
+  sender: ActorRef<unknown> | undefined;
+}
+
 export interface ActorOptions<State> {
   initialState: State;
   onCrash: CrashPolicy;
-  afterStop?: (state: State) => void | Promise<void>;
+  /** After the actor stopped: its last state and the messages it never handled. */
+  afterStop?: (state: State, leftovers: readonly Leftover[]) => void | Promise<void>;
 }
 
 export interface PersistentActorOptions<State> extends ActorOptions<State> {
@@ -88,9 +95,16 @@ export type PersistentHandler<State, Msg> = (
  * this node stopped leading) has no parent left: nact would escalate to `undefined` and crash
  * the process. Such a failure only ends the already stopped actor.
  */
-function guarded<State>(options: ActorOptions<State>): ActorOptions<State> {
+function guarded<State>(options: ActorOptions<State>): object {
   const policy = options.onCrash;
-  return { ...options, onCrash: (message, error, ctx, child) => (ctx.parent === undefined ? ctx.stop : policy(message, error, ctx, child)) };
+  const afterStop = options.afterStop;
+  return {
+    ...options,
+    onCrash: (message: unknown, error: unknown, ctx: SupervisionContext, child?: ActorRef<unknown>) =>
+      ctx.parent === undefined ? ctx.stop : policy(message, error, ctx, child),
+    // nact passes a context whose `mailbox` lists what was left unhandled.
+    afterStop: afterStop && ((state: State, ctx: { mailbox?: Leftover[] }) => afterStop(state, ctx.mailbox ?? [])),
+  };
 }
 
 export function startSystem(name: string, engine?: StorePersistenceEngine): SystemRef {

@@ -9,9 +9,10 @@ import { streams } from '../src/domain/events.js';
 import { decisionEventId } from '../src/domain/ids.js';
 import type { EventStore } from '../src/store/event-store.js';
 import type { Logger } from '../src/log.js';
-import { spawnJobActor, type JobActorDeps } from './job.actor.js';
+import type { JobActorSpawner, JobCell } from './job-cell.js';
+import { jobActorSpawner, startJob, type JobActorDeps } from './job.actor.js';
 import type { ConfigChange, DispatcherMsg, JobMsg, SupervisorMsg } from './messages.js';
-import { dispatch, reply, spawnActor, stopActor, type ActorRef, type CrashPolicy } from './nact.js';
+import { dispatch, reply, spawnActor, type ActorRef, type CrashPolicy } from './nact.js';
 
 export interface SupervisorDeps {
   store: EventStore;
@@ -25,14 +26,15 @@ export interface SupervisorDeps {
    * to address a job actor directly. Only the supervisor writes it. Asking the supervisor instead
    * costs a copy of its 10,000 children per message (nact copies them into every context).
    */
-  directory?: Map<string, ActorRef<JobMsg>>;
+  directory?: Map<string, JobCell>;
 }
 
 interface SupervisorState {
-  jobs: Map<string, ActorRef<JobMsg>>;
+  jobs: Map<string, JobCell>;
   leader: boolean;
   dispatcher?: ActorRef<DispatcherMsg>;
   jobDeps?: JobActorDeps;
+  spawner?: JobActorSpawner;
 }
 
 /** A valid nact actor name for a job id, unique per id. */
@@ -45,20 +47,20 @@ export function actorNameFor(jobId: string): string {
 export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps): ActorRef<SupervisorMsg> {
   const log = deps.log;
 
-  function ensureJob(state: SupervisorState, self: ActorRef<SupervisorMsg>, jobId: string): ActorRef<JobMsg> {
-    let ref = state.jobs.get(jobId);
-    if (!ref) {
-      ref = spawnJobActor(self, jobId, actorNameFor(jobId), state.jobDeps!);
-      state.jobs.set(jobId, ref);
-      if (state.leader) dispatch(ref, { type: 'Activate' });
+  function ensureJob(state: SupervisorState, jobId: string): ActorRef<JobMsg> {
+    let cell = state.jobs.get(jobId);
+    if (!cell) {
+      cell = startJob(jobId, state.jobDeps!, state.spawner!);
+      state.jobs.set(jobId, cell);
+      if (state.leader) dispatch(cell.ref(), { type: 'Activate' });
     }
-    return ref;
+    return cell.ref();
   }
 
-  async function applyConfig(state: SupervisorState, self: ActorRef<SupervisorMsg>, change: ConfigChange): Promise<void> {
+  async function applyConfig(state: SupervisorState, change: ConfigChange): Promise<void> {
     const at = new Date(deps.jobDeps.clock.now()).toISOString();
     const command = (jobId: string, cmd: Extract<JobMsg, { type: 'Command' }>['command']) =>
-      dispatch(ensureJob(state, self, jobId), { type: 'Command', command: cmd });
+      dispatch(ensureJob(state, jobId), { type: 'Command', command: cmd });
 
     for (const spec of change.upserted) command(spec.id, { type: 'Register', spec, at });
     for (const rejection of change.rejected) {
@@ -100,31 +102,32 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
       if (!state.dispatcher) {
         state.dispatcher = deps.spawnDispatcher(ctx.self);
         state.jobDeps = { ...deps.jobDeps, dispatcher: state.dispatcher };
+        state.spawner = jobActorSpawner(ctx.self, actorNameFor);
       }
       switch (message.type) {
         case 'Config':
           if (!state.leader) return state; // only a leader's watcher reports; a late report is moot
           try {
-            await applyConfig(state, ctx.self, message.change);
+            await applyConfig(state, message.change);
           } catch (error) {
             log.error({ err: error }, 'could not apply the jobs folder changes');
           }
           return state;
         case 'Lead':
           state.leader = leading = true;
-          for (const jobId of message.jobIds) ensureJob(state, ctx.self, jobId);
+          for (const jobId of message.jobIds) ensureJob(state, jobId);
           reply(ctx, true);
           return state;
         case 'Follow':
           state.leader = leading = false;
-          for (const ref of state.jobs.values()) stopActor(ref);
+          for (const cell of state.jobs.values()) cell.retire();
           state.jobs.clear();
           dispatch(state.dispatcher, { type: 'Clear' });
           reply(ctx, true);
           return state;
         case 'Quiesce':
           state.leader = leading = false;
-          for (const ref of state.jobs.values()) dispatch(ref, { type: 'Deactivate' });
+          for (const cell of state.jobs.values()) cell.deactivate();
           reply(ctx, true);
           return state;
         case 'Sync':

@@ -91,7 +91,7 @@ export class TickBatcher {
 
   private handOver(cell: JobCell): void {
     this.counts.handedOver += 1;
-    dispatch(cell.self, { type: 'TickDue' });
+    dispatch(cell.ref(), { type: 'TickDue' });
   }
 
   /** Folds one job's stored decision in and performs its effects, as the job actor would. */

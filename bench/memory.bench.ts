@@ -19,6 +19,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { IDLE_ACTOR_MS } from '../actors/job.actor.js';
 import { openStore } from '../src/store/open-store.js';
 import { tempDir } from '../test/support/temp-dir.js';
 import { startBenchNode, RunEnds, tapAppends, writeBenchJobs, type BenchNode } from './support/bench-node.js';
@@ -30,6 +31,8 @@ const PATTERNS = Number(process.argv[3] ?? 100);
 const RUNS = Number(process.argv[4] ?? 300);
 const ROUNDS = Number(process.argv[5] ?? 3);
 const SLOTS = 8;
+/** Seconds after the last registration at which the node's RSS is read. */
+const SETTLE_SAMPLES_S = [15, 30, 45, 60, 75, 90];
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -122,13 +125,21 @@ async function processRss(pid: number): Promise<{ node: number; launcher: number
   const firstStart = performance.now() - started;
   const busy = load().machineBusy;
   const fullRss = await processRss(full.pid);
-  await new Promise((resolve) => setTimeout(resolve, 15_000));
-  const laterRss = rssOf(full.pid);
+  // Idle job actors stop after IDLE_ACTOR_MS and V8 gives memory back once allocation calms
+  // down: the node's RSS over its first minutes, from the moment every job is registered.
+  const samples: string[] = [];
+  for (const at of SETTLE_SAMPLES_S) {
+    await new Promise((resolve) => setTimeout(resolve, at * 1000 - (performance.now() - started - firstStart)));
+    samples.push(`${at} s ${mib(rssOf(full.pid))}`);
+  }
+  const settledRss = rssOf(full.pid);
   await full.stop();
   console.log(
-    `${JOBS} jobs:  node RSS ${mib(fullRss.node).padStart(4)} MiB (target ≤ 150), launcher ${mib(fullRss.launcher)} MiB; ` +
-      `${((fullRss.node - idleRss.node) / JOBS / 1024).toFixed(1)} KiB per job; 15 s later ${mib(laterRss)} MiB`,
+    `${JOBS} jobs:  node RSS ${mib(fullRss.node).padStart(4)} MiB 3 s after the last registration, ` +
+      `${mib(settledRss)} MiB settled (target ≤ 150), launcher ${mib(fullRss.launcher)} MiB; ` +
+      `settled ${((settledRss - idleRss.node) / JOBS / 1024).toFixed(1)} KiB per job over the idle node`,
   );
+  console.log(`  RSS (MiB) after the last registration: ${samples.join(', ')} (idle actors stop after ${IDLE_ACTOR_MS / 1000} s)`);
   console.log(
     `first start: process spawned → every JobRegistered durable in ${firstStart.toFixed(0)} ms ` +
       `(${((JOBS / firstStart) * 1000).toFixed(0)} jobs/s; machine busy ${percent(busy)})`,

@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { spawnDispatcher } from '../actors/dispatcher.actor.js';
+import type { JobCell } from '../actors/job-cell.js';
 import type { CommandReply, DispatcherInspection, JobInspection, JobMsg, SupervisorMsg } from '../actors/messages.js';
 import { query, startSystem, stopActor, type ActorRef } from '../actors/nact.js';
 import { spawnProcessSlot } from '../actors/process.actor.js';
@@ -109,7 +110,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     return child ? ctx.resetChild : ctx.reset;
   };
 
-  const jobActors = new Map<string, ActorRef<JobMsg>>();
+  const jobActors = new Map<string, JobCell>();
   const supervisor: ActorRef<SupervisorMsg> = spawnSupervisor(system, {
     directory: jobActors,
     store,
@@ -153,14 +154,14 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
 
   /** A job actor of this leader, addressed directly (see `SupervisorDeps.directory`). */
   async function jobActor(jobId: string): Promise<ActorRef<JobMsg>> {
-    let ref = jobActors.get(jobId);
-    if (!ref) {
+    let cell = jobActors.get(jobId);
+    if (!cell) {
       // A miss may be a `Lead` still in the supervisor's mailbox: look again once it was handled.
       await syncDirectory();
-      ref = jobActors.get(jobId);
+      cell = jobActors.get(jobId);
     }
-    if (!ref) throw new NotFoundError(`no job "${jobId}"`);
-    return ref;
+    if (!cell) throw new NotFoundError(`no job "${jobId}"`);
+    return cell.ref(); // an idle job's actor is started again (see `JobCell`)
   }
   const syncDirectory = () => query<SupervisorMsg, true>(supervisor, { type: 'Sync' }, QUERY_TIMEOUT_MS);
 

@@ -71,6 +71,8 @@ export class StorePersistenceEngine {
   private readonly snapshotsKept: number;
   private readonly metadata: () => EventMetadata;
   private readonly warm?: StorePersistenceOptions['warm'];
+  /** States to start the next recovery of a key from (see `resume`). */
+  private readonly resumed = new Map<string, unknown>();
 
   constructor(
     readonly store: EventStore,
@@ -189,7 +191,22 @@ export class StorePersistenceEngine {
     if (result.nextRevision === 0n) await this.store.setStreamMetadata(stream, { maxCount: this.snapshotsKept });
   }
 
+  /**
+   * The next recovery of `key` starts from `state`, taken as the state after the revision this
+   * engine last saw for it, and reads nothing before it: for an actor started again while its
+   * job's current state is in memory (a passivated job actor).
+   */
+  resume(key: string, state: unknown): void {
+    if (this.revisionOf(key) !== undefined) this.resumed.set(key, state);
+  }
+
   async latestSnapshot(key: string): Promise<PersistedSnapshotLike | undefined> {
+    const resumed = this.resumed.get(key);
+    const revision = this.revisionOf(key);
+    this.resumed.delete(key);
+    if (resumed !== undefined && revision !== undefined) {
+      return { data: resumed, sequenceNumber: Number(revision) + 1, key, createdAt: Date.now() };
+    }
     const warm = this.warm?.(key);
     if (warm) {
       this.revisions.set(key, warm.revision);

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { jobStream, spawnJobActor, type JobActorDeps } from '../../../actors/job.actor.js';
+import { jobActorSpawner, jobStream, startJob, type JobActorDeps } from '../../../actors/job.actor.js';
 import type { DispatcherMsg, JobMsg } from '../../../actors/messages.js';
 import { query, spawnActor, startSystem, stopActor, type ActorRef, type SystemRef } from '../../../actors/nact.js';
 import { actorNameFor } from '../../../actors/supervisor.actor.js';
@@ -99,9 +99,10 @@ beforeEach(async () => {
     leaseTtlMs: 10_000,
     scheduleOf: scheduleOfSpec,
   };
+  const spawner = jobActorSpawner(system, actorNameFor);
   jobs = Array.from({ length: JOBS }, (_, index) => {
     const id = `pkg${index}/every-second`;
-    return { id, ref: spawnJobActor(system, id, actorNameFor(id), deps) };
+    return { id, ref: startJob(id, deps, spawner).ref() };
   });
   const at = new Date(START).toISOString();
   await Promise.all(
