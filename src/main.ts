@@ -40,6 +40,8 @@ export interface StartNodeOptions {
   runner?: Runner;
   /** Snapshot a job's state after this many events. @defaultValue 200 */
   snapshotEvery?: number;
+  /** Stop a job's actor after it has been idle this long (see `JobCell`). @defaultValue 30 s */
+  idleActorMs?: number;
   /** Where alert channel secrets are read (`keyEnv`, `TIMECLOUD_WECOM_WEBHOOK`). @defaultValue process.env */
   env?: Record<string, string | undefined>;
   /** The admin token of the API (`TIMECLOUD_TOKEN`). @defaultValue `<data>/token`, generated at first start */
@@ -111,6 +113,11 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   };
 
   const jobActors = new Map<string, JobCell>();
+  dashboard.metrics.countJobs(() => {
+    let actors = 0;
+    for (const cell of jobActors.values()) if (cell.hasActor) actors += 1;
+    return { jobs: jobActors.size, actors };
+  });
   const supervisor: ActorRef<SupervisorMsg> = spawnSupervisor(system, {
     directory: jobActors,
     store,
@@ -142,6 +149,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       node: { nodeId, host, epoch: () => lease.currentEpoch, canWrite: () => lease.canWrite() },
       scheduleOf: scheduleOfSpec,
       snapshotEvery: options.snapshotEvery ?? 200,
+      ...(options.idleActorMs === undefined ? {} : { idleActorMs: options.idleActorMs }),
       leaseTtlMs: lease.ttlMs,
       onPersisted: (events) => dashboard.metrics.onJobEvents(events, clock.now()),
     },

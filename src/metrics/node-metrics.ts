@@ -32,6 +32,7 @@ export class NodeMetrics {
   private readonly busySlots: Gauge;
   private readonly appendLatency: Histogram;
   readonly wsClients: Gauge;
+  private jobCounts: () => { jobs: number; actors: number } = () => ({ jobs: 0, actors: 0 });
 
   constructor(options: NodeMetricsOptions) {
     const registers = [this.registry];
@@ -64,6 +65,23 @@ export class NodeMetrics {
       registers,
     });
     this.wsClients = new Gauge({ name: 'timecloud_ws_clients', help: 'Open dashboard WebSocket connections.', registers });
+    const counts = () => this.jobCounts();
+    new Gauge({
+      name: 'timecloud_jobs',
+      help: 'Jobs this node schedules (0 while it does not lead).',
+      registers,
+      collect() {
+        this.set(counts().jobs);
+      },
+    });
+    new Gauge({
+      name: 'timecloud_job_actors',
+      help: 'Jobs whose actor is running; an idle job has none until its next message.',
+      registers,
+      collect() {
+        this.set(counts().actors);
+      },
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'timecloud_' });
   }
 
@@ -76,6 +94,11 @@ export class NodeMetrics {
         this.fireLag.observe(Math.max(0, now - Date.parse(event.data.scheduledFor)) / 1000);
       }
     }
+  }
+
+  /** Where `timecloud_jobs` and `timecloud_job_actors` are read at scrape time. */
+  countJobs(counts: () => { jobs: number; actors: number }): void {
+    this.jobCounts = counts;
   }
 
   onDispatcherChange(load: DispatcherLoad): void {
