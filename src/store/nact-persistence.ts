@@ -73,6 +73,8 @@ export class StorePersistenceEngine {
   private readonly warm?: StorePersistenceOptions['warm'];
   /** States to start the next recovery of a key from (see `resume`). */
   private readonly resumed = new Map<string, unknown>();
+  /** Keys whose recovery started from a resumed state: there is nothing after it to read. */
+  private readonly current = new Set<string>();
 
   constructor(
     readonly store: EventStore,
@@ -101,6 +103,9 @@ export class StorePersistenceEngine {
         initial: Acc,
       ): Promise<Acc> => {
         if (!this.revisions.has(key)) this.revisions.set(key, 'none');
+        // This engine wrote the stream up to the resumed state; a write of anyone else since then
+        // fails the next append at its expected revision, and the actor then recovers afresh.
+        if (this.current.delete(key)) return initial;
         let acc = initial;
         let index = 0;
         for await (const stored of this.store.readStream(key, { fromRevision: BigInt(offset) })) {
@@ -175,6 +180,8 @@ export class StorePersistenceEngine {
   /** Forget what was seen of `key`: its next persist must follow a fresh recovery. */
   forget(key: string): void {
     this.revisions.delete(key);
+    this.resumed.delete(key);
+    this.current.delete(key);
   }
 
   async takeSnapshot(snapshot: PersistedSnapshotLike): Promise<void> {
@@ -205,6 +212,7 @@ export class StorePersistenceEngine {
     const revision = this.revisionOf(key);
     this.resumed.delete(key);
     if (resumed !== undefined && revision !== undefined) {
+      this.current.add(key);
       return { data: resumed, sequenceNumber: Number(revision) + 1, key, createdAt: Date.now() };
     }
     const warm = this.warm?.(key);
