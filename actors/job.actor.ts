@@ -14,7 +14,7 @@ import { JobCell, type JobActorSpawner } from './job-cell.js';
 import { JobEffects, type JobActorDeps } from './job-effects.js';
 import { recordEvents, type JobActorState } from './job-record.js';
 import type { CommandReply, JobInspection, JobMsg } from './messages.js';
-import { dispatch, reply, spawnPersistentActor, stopActor, type ActorRef, type Leftover, type PersistentContext } from './nact.js';
+import { dispatch, reply, spawnPersistentActor, stopActor, waitingMessages, type ActorRef, type Leftover, type PersistentContext } from './nact.js';
 
 export type { JobActorDeps } from './job-effects.js';
 export type { JobActorState } from './job-record.js';
@@ -57,7 +57,8 @@ class JobActor {
       (this.cell.state ?? state).effects?.deactivate();
       return;
     }
-    // Sent before the stop took effect: the job's next incarnation handles them.
+    // None are expected (`passivate` stops only an actor with an empty mailbox); should nact
+    // leave any, the job's next actor handles them.
     for (const { message, sender } of leftovers) dispatch(this.cell.ref(), message as JobMsg, sender);
   }
 
@@ -86,6 +87,8 @@ class JobActor {
   private passivate(state: JobActorState, ctx: PersistentContext<JobMsg>): void {
     const effects = state.effects;
     if (!effects?.active || !effects.idle(state.job)) return;
+    // A message already waiting would have to go to the next actor, after messages sent later.
+    if (waitingMessages(ctx.self) > 0) return;
     this.passivating = true;
     this.cell.passivated(ctx.self);
     stopActor(ctx.self);

@@ -156,14 +156,26 @@ const NO_CHILDREN = new NoChildren<string, unknown>();
 interface ActorInternals {
   children?: Map<string, unknown>;
   childReferences?: Map<string, unknown>;
+  mailbox?: { length: number };
 }
 interface SystemMap {
   find(systemName: string, ref: unknown): ActorInternals | undefined;
 }
 const systemMap = createRequire(import.meta.url)('nact/lib/system-map') as SystemMap;
 
+const internalsOf = (ref: ActorRef<unknown>): ActorInternals | undefined =>
+  systemMap.find((ref as unknown as { system: { name: string } }).system.name, ref);
+
+/**
+ * How many messages wait in the mailbox of `ref` (not counting the one being handled); 0 for
+ * an actor that is gone. An actor about to stop itself asks, so that nothing is left behind.
+ */
+export function waitingMessages(ref: ActorRef<unknown>): number {
+  return internalsOf(ref)?.mailbox?.length ?? 0;
+}
+
 function shareNoChildren(ref: ActorRef<unknown>): void {
-  const actor = systemMap.find((ref as unknown as { system: { name: string } }).system.name, ref);
+  const actor = internalsOf(ref);
   // Only a fresh actor's own, still empty maps are replaced (nact's lookups walk parents' maps).
   if (actor?.children?.size === 0 && actor.childReferences?.size === 0) {
     actor.children = NO_CHILDREN;
