@@ -1,8 +1,9 @@
 /**
- * One persistent actor per job, the only writer of its `job-<id>` stream. It asks the pure
- * decider what happens, persists the events at the stream's expected revision, then performs
- * what they imply: arm the next tick, hand runs to the dispatcher, arm retries. During
- * recovery it only evolves state: no timer, no dispatch, no process.
+ * One persistent actor per job, the only writer of its `job-<id>` stream (with the tick
+ * batcher, in turns). It asks the pure decider what happens, persists the events at the
+ * stream's expected revision, then performs what they imply: arm the next tick, hand runs to
+ * the dispatcher, arm retries. During recovery it only evolves state: no timer, no dispatch,
+ * no process. An idle job's actor stops and a new one starts when needed (see `JobCell`).
  */
 import { FencedError, UnavailableError, type TimecloudError } from '../src/errors.js';
 import type { JobEvent } from '../src/domain/events.js';

@@ -8,19 +8,18 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { JobCell } from '../../../actors/job-cell.js';
-import { jobActorSpawner, jobStream, startJob, type JobActorDeps } from '../../../actors/job.actor.js';
+import { jobActorSpawner, jobStream, startJob } from '../../../actors/job.actor.js';
 import type { DispatcherMsg, JobMsg } from '../../../actors/messages.js';
 import { dispatch, query, spawnActor, startSystem, stopActor, type SystemRef } from '../../../actors/nact.js';
 import { actorNameFor } from '../../../actors/supervisor.actor.js';
 import { TickBatcher } from '../../../actors/tick-batch.js';
-import { scheduleOfSpec } from '../../../src/config/cron.js';
-import { silentLogger } from '../../../src/log.js';
 import type { EventStore, StoredEvent } from '../../../src/store/event-store.js';
 import { JOB_SNAPSHOT_VERSION } from '../../../src/store/job-streams.js';
 import { StorePersistenceEngine } from '../../../src/store/nact-persistence.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { TimerQueue } from '../../../src/timer-queue.js';
 import { eventually } from '../../support/eventually.js';
+import { testJobActorDeps } from '../../support/job-actor-deps.js';
 import { jobSpec } from '../../support/job-spec.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -95,19 +94,7 @@ beforeEach(async () => {
     'dispatcher',
     { initialState: {}, onCrash: (_m, _e, ctx) => ctx.resume },
   );
-  const deps: JobActorDeps = {
-    engine,
-    timers,
-    ticks: new TickBatcher(engine),
-    clock,
-    dispatcher,
-    node: { nodeId: 'node-a', host: 'host-a', epoch: () => 1, canWrite: () => true },
-    log: silentLogger(),
-    snapshotEvery: 1000,
-    leaseTtlMs: 10_000,
-    scheduleOf: scheduleOfSpec,
-    idleActorMs: IDLE_MS,
-  };
+  const deps = testJobActorDeps({ engine, timers, ticks: new TickBatcher(engine), clock, dispatcher, idleActorMs: IDLE_MS });
   const spawner = jobActorSpawner(system, actorNameFor);
   cell = startJob(JOB, deps, (job) => {
     spawned += 1;

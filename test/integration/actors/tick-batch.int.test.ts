@@ -6,19 +6,18 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { jobActorSpawner, jobStream, startJob, type JobActorDeps } from '../../../actors/job.actor.js';
+import { jobActorSpawner, jobStream, startJob } from '../../../actors/job.actor.js';
 import type { DispatcherMsg, JobMsg } from '../../../actors/messages.js';
 import { query, spawnActor, startSystem, stopActor, type ActorRef, type SystemRef } from '../../../actors/nact.js';
 import { actorNameFor } from '../../../actors/supervisor.actor.js';
 import { TickBatcher } from '../../../actors/tick-batch.js';
-import { scheduleOfSpec } from '../../../src/config/cron.js';
-import { silentLogger } from '../../../src/log.js';
 import type { EventStore, StoredEvent } from '../../../src/store/event-store.js';
 import { JOB_SNAPSHOT_VERSION } from '../../../src/store/job-streams.js';
 import { StorePersistenceEngine } from '../../../src/store/nact-persistence.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { TimerQueue } from '../../../src/timer-queue.js';
 import { eventually } from '../../support/eventually.js';
+import { testJobActorDeps } from '../../support/job-actor-deps.js';
 import { jobSpec } from '../../support/job-spec.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -87,18 +86,7 @@ beforeEach(async () => {
     initialState: {},
     onCrash: (_m, _e, ctx) => ctx.stop,
   });
-  const deps: JobActorDeps = {
-    engine,
-    timers,
-    ticks,
-    clock,
-    dispatcher,
-    node: { nodeId: 'node-a', host: 'host-a', epoch: () => 1, canWrite: () => true },
-    log: silentLogger(),
-    snapshotEvery: 1000,
-    leaseTtlMs: 10_000,
-    scheduleOf: scheduleOfSpec,
-  };
+  const deps = testJobActorDeps({ engine, timers, ticks, clock, dispatcher });
   const spawner = jobActorSpawner(system, actorNameFor);
   jobs = Array.from({ length: JOBS }, (_, index) => {
     const id = `pkg${index}/every-second`;
