@@ -17,6 +17,9 @@ import type { JobActorState } from './job-record.js';
 import type { JobMsg } from './messages.js';
 import { dispatch, stopActor, type ActorRef } from './nact.js';
 
+/** The timer that looks whether a job's actor has been idle long enough to stop. */
+export const idleTimerKey = (jobId: string) => `idle:${jobId}`;
+
 /** Starts an incarnation of a job's actor. */
 export type JobActorSpawner = (cell: JobCell) => ActorRef<JobMsg>;
 
@@ -31,8 +34,12 @@ export class JobCell {
   private release?: () => void;
   /** When the job's actor last handled a message (clock ms). */
   lastActive = 0;
-  /** The current incarnation of the job's actor; undefined while the job has none. */
-  private actor?: ActorRef<JobMsg>;
+  /** The job's actor: the current incarnation, or the last one while the job has none. */
+  private actor!: ActorRef<JobMsg>;
+  /** True while `actor` runs. */
+  private running = false;
+  /** Let go by the node (it stopped leading): no actor is started for it any more. */
+  private retired = false;
 
   constructor(
     readonly jobId: string,
@@ -42,36 +49,43 @@ export class JobCell {
     private readonly spawn: JobActorSpawner,
   ) {}
 
-  /** The job's actor, started (from the state kept here) if it has none. */
+  /**
+   * The job's actor, started (from the state kept here) if it has none. A retired job gets its
+   * last actor, which is stopped: what is sent to it is dropped, as it was before passivation
+   * existed (a late timer of a node that no longer leads must not bring a job back to life).
+   */
   ref(): ActorRef<JobMsg> {
-    if (this.actor === undefined) {
+    if (!this.running && !this.retired) {
       if (this.state !== undefined) this.deps.engine.resume(this.key, this.state.job);
       this.actor = this.spawn(this);
+      this.running = true;
     }
     return this.actor;
   }
 
-  /** True while an incarnation of the actor exists. */
+  /** True while an incarnation of the actor runs. */
   get hasActor(): boolean {
-    return this.actor !== undefined;
+    return this.running;
   }
 
   /** The actor `ref` stops for being idle: the next message starts a new one. */
   passivated(ref: ActorRef<JobMsg>): void {
-    if (this.actor === ref) this.actor = undefined;
+    if (this.actor === ref) this.running = false;
   }
 
   /** Stops scheduling the job (this node stops leading or shuts down); the actor stays. */
   deactivate(): void {
-    if (this.actor !== undefined) dispatch(this.actor, { type: 'Deactivate' });
+    if (this.running) dispatch(this.actor, { type: 'Deactivate' });
     else this.state?.effects?.deactivate();
   }
 
-  /** Lets the job go: its actor is stopped, its timers cancelled. */
+  /** Lets the job go: its actor is stopped, its timers cancelled, and no actor starts again. */
   retire(): void {
-    if (this.actor !== undefined) stopActor(this.actor); // which deactivates the job's effects
+    this.retired = true;
+    if (this.running) stopActor(this.actor); // which deactivates the job's effects
     else this.state?.effects?.deactivate();
-    this.actor = undefined;
+    this.running = false;
+    this.deps.timers.cancel(idleTimerKey(this.jobId));
   }
 
   get busy(): boolean {

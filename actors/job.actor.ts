@@ -11,7 +11,7 @@ import type { JobCommand } from '../src/domain/job-commands.js';
 import { decide } from '../src/domain/job-decider.js';
 import { evolve, initialJobState, type JobState } from '../src/domain/job-state.js';
 import type { RecoveredMessage } from '../src/store/nact-persistence.js';
-import { JobCell, type JobActorSpawner } from './job-cell.js';
+import { idleTimerKey, JobCell, type JobActorSpawner } from './job-cell.js';
 import { JobEffects, type JobActorDeps } from './job-effects.js';
 import { recordEvents, type JobActorState } from './job-record.js';
 import type { CommandReply, JobInspection, JobMsg } from './messages.js';
@@ -73,7 +73,7 @@ class JobActor {
     const after = deps.idleActorMs ?? IDLE_ACTOR_MS;
     if (this.passivating || !Number.isFinite(after)) return;
     cell.lastActive = deps.clock.now();
-    const key = `idle:${cell.jobId}`;
+    const key = idleTimerKey(cell.jobId);
     if (deps.timers.has(key)) return;
     // The job's timer, not this incarnation's: whichever actor the job has when it fires is asked.
     const check = (): void => {

@@ -173,3 +173,15 @@ it('keeps the actor of a job whose run is in flight, and stops it once the run i
   clock.advance(IDLE_MS);
   await eventually(() => !cell.hasActor, { message: 'the actor to stop once the job is idle' });
 });
+
+it('never starts an actor for a job the node let go (a late timer after it stopped leading)', async () => {
+  cell.retire();
+  const before = spawned;
+  // A store-retry or tick timer of the old leader firing now must not bring the job back.
+  dispatch(cell.ref(), { type: 'TickDue' });
+  clock.advance(IDLE_MS * 3);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(spawned).toBe(before);
+  expect(cell.hasActor).toBe(false);
+  expect(timers.has(`tick:${JOB}`)).toBe(false);
+});
