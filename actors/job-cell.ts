@@ -86,6 +86,8 @@ export class JobCell {
     else this.state?.effects?.deactivate();
     this.running = false;
     this.deps.timers.cancel(idleTimerKey(this.jobId));
+    // Whoever leads this job next recovers it from the store, never from what is kept here.
+    this.deps.engine.forget(this.key);
   }
 
   get busy(): boolean {

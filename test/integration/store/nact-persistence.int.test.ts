@@ -90,6 +90,27 @@ function persistenceSuite(name: string, open: () => Promise<EventStore>) {
       await store.close();
     });
 
+    it('starts a resumed actor from the state it is given, reading nothing; a forgotten key recovers from the store', async () => {
+      const store = await open();
+      const key = `counter-${randomUUID()}`;
+      const engine = new StorePersistenceEngine(store);
+      const system = startSystem(`r-${randomUUID()}`, engine);
+      const first = spawnCounter(system, key, 'first');
+      await add(first, [1, 2]);
+      stopActor(first);
+      // What a passivated job actor's cell hands over: its current state, as of the last write.
+      engine.resume(key, { total: 3, replayed: 0, live: 0 });
+      const resumed = await query<CounterMsg, Counter>(spawnCounter(system, key, 'second'), { type: 'Get' }, 5000);
+      expect(resumed).toEqual({ total: 3, replayed: 0, live: 0 }); // no event replayed
+      // A stale resumed state is dropped with the key: the next recovery replays the stream.
+      engine.resume(key, { total: 999, replayed: 0, live: 0 });
+      engine.forget(key);
+      const fresh = await query<CounterMsg, Counter>(spawnCounter(system, key, 'third'), { type: 'Get' }, 5000);
+      expect(fresh).toEqual({ total: 3, replayed: 2, live: 0 });
+      stopActor(system);
+      await store.close();
+    });
+
     it('makes a second writer of the same stream fail with WrongExpectedVersion', async () => {
       const store = await open();
       const key = `counter-${randomUUID()}`;
