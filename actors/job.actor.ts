@@ -15,7 +15,7 @@ import { idleTimerKey, JobCell, type JobActorSpawner } from './job-cell.js';
 import { JobEffects, type JobActorDeps } from './job-effects.js';
 import { recordEvents, type JobActorState } from './job-record.js';
 import type { CommandReply, JobInspection, JobMsg } from './messages.js';
-import { dispatch, reply, spawnPersistentActor, stopActor, waitingMessages, type ActorRef, type Leftover, type PersistentContext } from './nact.js';
+import { dispatch, reply, spawnPersistentActor, stopActor, waitingMessages, type ActorRef, type PersistentContext } from './nact.js';
 
 export type { JobActorDeps } from './job-effects.js';
 export type { JobActorState } from './job-record.js';
@@ -53,14 +53,9 @@ class JobActor {
     private readonly deps: JobActorDeps,
   ) {}
 
-  afterStop(state: JobActorState, leftovers: readonly Leftover[]): void {
-    if (!this.passivating) {
-      (this.cell.state ?? state).effects?.deactivate();
-      return;
-    }
-    // None are expected (`passivate` stops only an actor with an empty mailbox); should nact
-    // leave any, the job's next actor handles them.
-    for (const { message, sender } of leftovers) dispatch(this.cell.ref(), message as JobMsg, sender);
+  /** Stopped: a job let go cancels its timers; a passivated one keeps them in its cell. */
+  afterStop(state: JobActorState): void {
+    if (!this.passivating) (this.cell.state ?? state).effects?.deactivate();
   }
 
   /**
@@ -88,7 +83,8 @@ class JobActor {
   private passivate(state: JobActorState, ctx: PersistentContext<JobMsg>): void {
     const effects = state.effects;
     if (!effects?.active || !effects.idle(state.job)) return;
-    // A message already waiting would have to go to the next actor, after messages sent later.
+    // A message already waiting would be lost with this actor (stopping drops the mailbox),
+    // or reach the next one after messages sent later. The check and the stop are one step.
     if (waitingMessages(ctx.self) > 0) return;
     this.passivating = true;
     this.cell.passivated(ctx.self);
@@ -247,7 +243,7 @@ export function jobActorSpawner(parent: ActorRef<unknown>, nameOf: (jobId: strin
         deps.engine.forget(key);
         return ctx.escalate;
       },
-      afterStop: (state, leftovers) => actor.afterStop(state, leftovers),
+      afterStop: (state) => actor.afterStop(state),
     });
   };
 }

@@ -52,17 +52,10 @@ export interface SupervisionContext {
  */
 export type CrashPolicy = (message: unknown, error: unknown, ctx: SupervisionContext, child?: ActorRef<unknown>) => Decision;
 
-/** A message still in a stopped actor's mailbox. */
-export interface Leftover {
-  message: unknown;
-  sender: ActorRef<unknown> | undefined;
-}
-
 export interface ActorOptions<State> {
   initialState: State;
   onCrash: CrashPolicy;
-  /** After the actor stopped: its last state and the messages it never handled. */
-  afterStop?: (state: State, leftovers: readonly Leftover[]) => void | Promise<void>;
+  afterStop?: (state: State) => void | Promise<void>;
 }
 
 export interface PersistentActorOptions<State> extends ActorOptions<State> {
@@ -95,16 +88,9 @@ export type PersistentHandler<State, Msg> = (
  * this node stopped leading) has no parent left: nact would escalate to `undefined` and crash
  * the process. Such a failure only ends the already stopped actor.
  */
-function guarded<State>(options: ActorOptions<State>): object {
+function guarded<State>(options: ActorOptions<State>): ActorOptions<State> {
   const policy = options.onCrash;
-  const afterStop = options.afterStop;
-  return {
-    ...options,
-    onCrash: (message: unknown, error: unknown, ctx: SupervisionContext, child?: ActorRef<unknown>) =>
-      ctx.parent === undefined ? ctx.stop : policy(message, error, ctx, child),
-    // nact passes a context whose `mailbox` lists what was left unhandled.
-    afterStop: afterStop && ((state: State, ctx: { mailbox?: Leftover[] }) => afterStop(state, ctx.mailbox ?? [])),
-  };
+  return { ...options, onCrash: (message, error, ctx, child) => (ctx.parent === undefined ? ctx.stop : policy(message, error, ctx, child)) };
 }
 
 export function startSystem(name: string, engine?: StorePersistenceEngine): SystemRef {
