@@ -112,7 +112,7 @@ export class BatchCommitter {
     }
     const last = first + BigInt(op.events.length) - 1n;
     this.saveRevision.run(op.stream, last);
-    return { ok: true, nextRevision: last, position };
+    return { ok: true, nextRevision: last, position, created: now };
   }
 
   /** Inserts `op`'s events from revision `first`; returns the position of the last one. */

@@ -7,11 +7,11 @@ import { StoreError } from '../../errors.js';
 import type { Direction, EventFilter, EventMetadata, StoredEvent, StreamMetadata } from '../event-store.js';
 import { TYPE_INDEX } from './schema.js';
 
-interface EventRow {
-  position: number;
+export interface EventRow {
+  position: number | bigint;
   event_id: string;
   stream: string;
-  revision: number;
+  revision: number | bigint;
   type: string;
   data: string;
   metadata: string;
@@ -119,7 +119,7 @@ export class EventReader {
       : `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? AND revision >= ? AND created >= ?
          ORDER BY revision DESC LIMIT ?`;
     const rows = this.statement(sql).all(stream, from, bounds.minRevision, bounds.minCreated ?? NO_AGE_LIMIT, limit);
-    return rows.map((row) => this.decode(row));
+    return rows.map((row) => decodeEvent(row, this.file));
   }
 
   /** One page of `$all` from `from` (inclusive) in `direction`, narrowed by `filter`. */
@@ -127,7 +127,7 @@ export class EventReader {
     const { sql, params } = allPageQuery(direction, from, limit, filter);
     return this.statement(sql)
       .all(...params)
-      .map((row) => this.decode(row));
+      .map((row) => decodeEvent(row, this.file));
   }
 
   private statement(sql: string): Database.Statement<unknown[], EventRow> {
@@ -138,32 +138,33 @@ export class EventReader {
     }
     return statement;
   }
+}
 
-  private decode(row: EventRow): StoredEvent {
-    let data: unknown;
-    let metadata: EventMetadata;
-    try {
-      data = JSON.parse(row.data);
-      metadata = JSON.parse(row.metadata) as EventMetadata;
-      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-        throw new Error('its metadata is not a JSON object');
-      }
-    } catch (error) {
-      throw new StoreError(
-        `event store "${this.file}": the event at revision ${row.revision} of stream "${row.stream}" ` +
-          `(position ${row.position}) cannot be decoded: ${(error as Error).message}`,
-        { cause: error },
-      );
+/** A stored row as an event; a row that is not valid JSON is a `StoreError` naming where it is. */
+export function decodeEvent(row: EventRow, file: string): StoredEvent {
+  let data: unknown;
+  let metadata: EventMetadata;
+  try {
+    data = JSON.parse(row.data);
+    metadata = JSON.parse(row.metadata) as EventMetadata;
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw new Error('its metadata is not a JSON object');
     }
-    return {
-      id: row.event_id,
-      stream: row.stream,
-      revision: BigInt(row.revision),
-      position: BigInt(row.position),
-      type: row.type,
-      data,
-      metadata,
-      created: new Date(row.created),
-    };
+  } catch (error) {
+    throw new StoreError(
+      `event store "${file}": the event at revision ${row.revision} of stream "${row.stream}" ` +
+        `(position ${row.position}) cannot be decoded: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
+  return {
+    id: row.event_id,
+    stream: row.stream,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+    type: row.type,
+    data,
+    metadata,
+    created: new Date(row.created),
+  };
 }

@@ -25,13 +25,14 @@ export class GroupCommitter {
   private idle: (() => void)[] = [];
 
   /**
-   * @param onCommitted called after every batch that committed anything, so subscribers in
-   *   this process wake at once instead of waiting for the change poller.
+   * @param onCommitted called after every batch that committed anything, with the batch's ops
+   *   and results, so subscribers in this process wake at once instead of waiting for the
+   *   change poller, and may take the events from there.
    */
   constructor(
     private readonly writer: Writer,
     private readonly maxBatchEvents: number,
-    private readonly onCommitted: () => void,
+    private readonly onCommitted: (ops: readonly WriteOp[], results: readonly OpResult[]) => void,
   ) {}
 
   submit(op: WriteOp): Promise<OpResult> {
@@ -143,7 +144,12 @@ export class GroupCommitter {
     }
     this.inFlight -= 1;
     batch.forEach((entry, index) => entry.resolve(results[index] as OpResult));
-    if (results.some((result) => result.ok)) this.onCommitted();
+    if (results.some((result) => result.ok)) {
+      this.onCommitted(
+        batch.map((entry) => entry.op),
+        results,
+      );
+    }
     if (this.queue.length > 0) {
       this.schedule();
     } else if (this.inFlight === 0) {

@@ -23,6 +23,7 @@ import { ChangePoller } from './change-poller.js';
 import { checkExpected, checkStreamName, encodeEvents } from './encode-event.js';
 import type { EventReader, StreamState } from './event-reader.js';
 import { GroupCommitter } from './group-commit.js';
+import { RecentEvents } from './recent-events.js';
 import { checkDirection, checkFilter, checkFrom, checkLimit, checkMaxCount } from './read-options.js';
 import type { ResolvedSqliteStoreOptions } from './sqlite-store-options.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
@@ -32,6 +33,13 @@ import type { Writer } from './writer.js';
 
 /** The longest a subscriber waits for this process's appends in flight before it reads on. */
 const YIELD_TO_WRITES_MS = 25;
+
+/**
+ * What is kept of this process's latest commits for its `$all` subscribers: a few herds'
+ * worth of decisions, and at most 4 Mi characters of JSON (a log chunk may hold 64 KiB).
+ */
+const RECENT_EVENTS = 8192;
+const RECENT_CHARS = 4 * 2 ** 20;
 
 /** Rows one scavenge op deletes at most, so the write lock is never held for long. */
 const SCAVENGE_CHUNK = 5000;
@@ -60,6 +68,7 @@ export class SqliteStore implements SqliteEventStore {
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly poller: ChangePoller;
   private readonly committer: GroupCommitter;
+  private readonly recent: RecentEvents;
   private readonly scavengeTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
@@ -74,8 +83,13 @@ export class SqliteStore implements SqliteEventStore {
       },
       (error) => parts.options.onBackgroundError(this.storeError('polling for changes failed', error)),
     );
-    // Subscribers in this process wake as soon as a batch commits, without waiting for a poll.
-    this.committer = new GroupCommitter(parts.writer, parts.options.maxBatchEvents, () => this.poller.wakeAll());
+    this.recent = new RecentEvents(parts.file, { events: RECENT_EVENTS, chars: RECENT_CHARS });
+    // Subscribers in this process wake as soon as a batch commits, without waiting for a
+    // poll, and find its events in memory.
+    this.committer = new GroupCommitter(parts.writer, parts.options.maxBatchEvents, (ops, results) => {
+      this.recent.add(ops, results);
+      this.poller.wakeAll();
+    });
     if (parts.options.scavengeIntervalMs > 0) {
       this.scavengeTimer = setInterval(() => {
         this.scavenge().catch((error: unknown) => {
@@ -149,7 +163,12 @@ export class SqliteStore implements SqliteEventStore {
     return this.track(
       new SqliteSubscription(
         {
-          pageAfter: (after) => this.whileOpen(() => reader.allPage('forwards', after + 1n, config.readPageSize, filter)),
+          pageAfter: (after) =>
+            this.whileOpen(
+              () =>
+                this.recent.pageAfter(after, config.readPageSize, filter) ??
+                reader.allPage('forwards', after + 1n, config.readPageSize, filter),
+            ),
           key: (event) => event.position,
           writesSettled: () => this.writesSettled(),
         },

@@ -55,24 +55,30 @@ export function unpackOps(wire: Wire): WriteOp[] {
   return ops;
 }
 
-/** Three slots per result: [tag, a, b]; failures are rare and travel as objects. */
+/** Four slots per result: [tag, a, b, c]; failures are rare and travel as objects. */
 export function packResults(results: readonly OpResult[]): Wire {
   const wire: Wire = [];
   for (const result of results) {
-    if (!result.ok) wire.push('f', result.failure, null);
-    else if ('nextRevision' in result) wire.push('a', result.nextRevision, result.position);
-    else if ('deleted' in result) wire.push('d', result.deleted, null);
-    else wire.push('k', null, null);
+    if (!result.ok) wire.push('f', result.failure, null, null);
+    else if ('nextRevision' in result) wire.push('a', result.nextRevision, result.position, result.created ?? null);
+    else if ('deleted' in result) wire.push('d', result.deleted, null, null);
+    else wire.push('k', null, null, null);
   }
   return wire;
 }
 
 export function unpackResults(wire: Wire): OpResult[] {
   const results: OpResult[] = [];
-  for (let at = 0; at < wire.length; at += 3) {
-    const [tag, a, b] = [wire[at], wire[at + 1], wire[at + 2]];
+  for (let at = 0; at < wire.length; at += 4) {
+    const [tag, a, b, c] = [wire[at], wire[at + 1], wire[at + 2], wire[at + 3]];
     if (tag === 'f') results.push({ ok: false, failure: a as Failure });
-    else if (tag === 'a') results.push({ ok: true, nextRevision: a as bigint, position: b as bigint });
+    else if (tag === 'a') {
+      results.push(
+        c === null
+          ? { ok: true, nextRevision: a as bigint, position: b as bigint }
+          : { ok: true, nextRevision: a as bigint, position: b as bigint, created: c as number },
+      );
+    }
     else if (tag === 'd') results.push({ ok: true, deleted: a as number });
     else results.push({ ok: true });
   }

@@ -44,7 +44,8 @@ export type Failure =
   | { kind: 'conflict' | 'store' | 'busy'; message: string };
 
 export type OpResult =
-  | { ok: true; nextRevision: bigint; position: bigint }
+  /** `created`: when the rows were written now (ms); absent when they were stored by an earlier, identical append. */
+  | { ok: true; nextRevision: bigint; position: bigint; created?: number }
   | { ok: true; deleted: number }
   | { ok: true }
   | { ok: false; failure: Failure };

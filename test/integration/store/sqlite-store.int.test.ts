@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StoreError, UnavailableError } from '../../../src/errors.js';
 import type { StoredEvent } from '../../../src/store/event-store.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { BatchCommitter } from '../../../src/store/sqlite/commit-batch.js';
 import { openConnection, prepareFile } from '../../../src/store/sqlite/connection.js';
+import { EventReader } from '../../../src/store/sqlite/event-reader.js';
 import { openSqliteStore } from '../../../src/store/sqlite/open-sqlite-store.js';
 import { ensureSchema } from '../../../src/store/sqlite/schema.js';
 import type { EncodedEvent } from '../../../src/store/sqlite/write-ops.js';
@@ -54,13 +55,16 @@ describe('a batch of appends in one transaction', () => {
         { kind: 'append', stream: 's-1', expected: 'no_stream', events: first },
         { kind: 'append', stream: 's-2', expected: 'any', events: [first[0] as EncodedEvent] },
       ]);
-      expect(results[0]).toEqual({ ok: true, nextRevision: 1n, position: 2n });
+      const before = Date.now();
+      expect(results[0]).toEqual({ ok: true, nextRevision: 1n, position: 2n, created: expect.any(Number) });
+      expect((results[0] as { created: number }).created).toBeLessThanOrEqual(before);
       expect(results[1]).toEqual({
         ok: false,
         failure: { kind: 'wrong_expected_version', stream: 's-1', expected: 'no_stream', actual: 1n },
       });
-      expect(results[2]).toEqual({ ok: true, nextRevision: 0n, position: 3n });
-      expect(results[3]).toEqual(results[0]);
+      expect(results[2]).toEqual({ ok: true, nextRevision: 0n, position: 3n, created: expect.any(Number) });
+      // The repeat wrote nothing: the same revision and position, and no time of writing.
+      expect(results[3]).toEqual({ ok: true, nextRevision: 1n, position: 2n });
       expect(results[4]).toMatchObject({ ok: false, failure: { kind: 'conflict' } });
       const conflict = (results[4] as { failure: { message: string } }).failure.message;
       expect(conflict).toContain(`${first[0]?.id} (stored in "s-1" at revision 0)`);
@@ -167,6 +171,76 @@ describe('stream metadata and subscriptions', () => {
     }
   });
 });
+
+describe("a subscription fed from this store's own commits", () => {
+  it('sees every event of both stores sharing the file, once each, in position order', async () => {
+    const file = fileFor('recent');
+    const mine = await openSqliteStore(file, { changeDetection: 'poll', changePollIntervalMs: 5 });
+    const theirs = await openSqliteStore(file, { changeDetection: 'poll', changePollIntervalMs: 5 });
+    const seen: StoredEvent[] = [];
+    const subscription = mine.subscribeToAll({ filter: { streamPrefixes: ['job-'] } });
+    const reading = (async () => {
+      for await (const event of subscription) seen.push(event);
+    })();
+    try {
+      const appends: Promise<unknown>[] = [];
+      for (let round = 0; round < 40; round++) {
+        // Interleaved commits of both connections, and streams the filter leaves out.
+        appends.push(mine.append(`job-${round % 3}`, [{ type: 'Mine', data: { round } }]));
+        appends.push(mine.append(`runlog-${round}`, [{ type: 'LogChunk', data: { round } }]));
+        if (round % 4 === 0) appends.push(theirs.append(`job-${round % 5}`, [{ type: 'Theirs', data: { round } }]));
+        if (round % 7 === 0) await Promise.all(appends);
+      }
+      await Promise.all(appends);
+      const stored = await collect(theirs.readAll({ filter: { streamPrefixes: ['job-'] } }));
+      expect(stored).toHaveLength(50);
+      await eventually(() => expect(seen).toHaveLength(stored.length));
+      expect(seen.map((event) => [event.position, event.id, event.type, event.data])).toEqual(
+        stored.map((event) => [event.position, event.id, event.type, event.data]),
+      );
+      expect(seen.map((event) => event.created)).toEqual(stored.map((event) => event.created));
+      expect(seen.map((event) => event.revision)).toEqual(stored.map((event) => event.revision));
+    } finally {
+      await subscription.close();
+      await reading;
+      await Promise.all([mine.close(), theirs.close()]);
+    }
+  });
+
+  it('reads its own new events from memory, not back from the file', async () => {
+    const file = fileFor('recent-reads');
+    const store = await openSqliteStore(file);
+    const reads = vi.spyOn(EventReader.prototype, 'allPage');
+    const seen: StoredEvent[] = [];
+    const subscription = store.subscribeToAll();
+    const reading = (async () => {
+      for await (const event of subscription) seen.push(event);
+    })();
+    try {
+      await subscription.caughtUp;
+      const rowsBefore = rowsRead(reads);
+      for (let index = 0; index < 50; index++) {
+        await store.append(`job-${index % 4}`, [{ type: 'Ran', data: { index } }, { type: 'Ended', data: { index } }]);
+      }
+      await eventually(() => expect(seen).toHaveLength(100));
+      expect(seen.map((event) => (event.data as { index: number }).index)).toEqual(
+        Array.from({ length: 100 }, (_, at) => Math.floor(at / 2)),
+      );
+      // Each wake-up still asks the file whether anything follows; none of the 100 events came from it.
+      expect(rowsRead(reads) - rowsBefore).toBe(0);
+    } finally {
+      reads.mockRestore();
+      await subscription.close();
+      await reading;
+      await store.close();
+    }
+  });
+});
+
+/** How many rows the spied `allPage` calls have returned so far. */
+function rowsRead(spy: { mock: { results: { type: string; value: unknown }[] } }): number {
+  return spy.mock.results.reduce((sum, result) => sum + (result.type === 'return' ? (result.value as unknown[]).length : 0), 0);
+}
 
 describe('another connection holding the write lock', () => {
   it('makes an append wait, and fail with UnavailableError after busy_timeout', async () => {

@@ -25,6 +25,7 @@ describe('the writer thread wire format', () => {
   it('carries every kind of result through a structured clone unchanged', () => {
     const results: OpResult[] = [
       { ok: true, nextRevision: 2n ** 60n, position: 7n },
+      { ok: true, nextRevision: 0n, position: 8n, created: 1_764_000_000_123 },
       { ok: false, failure: { kind: 'wrong_expected_version', stream: 's', expected: 3n, actual: undefined } },
       { ok: false, failure: { kind: 'conflict', message: 'ids clash' } },
       { ok: true, deleted: 12 },
