@@ -18,8 +18,16 @@ export function withoutNodeSettings(env: NodeJS.ProcessEnv): Record<string, stri
 
 /** The full environment of one run, built over `base` (the launcher's environment). */
 export function jobEnv(base: NodeJS.ProcessEnv, request: RunRequest): Record<string, string> {
+  return runEnv(withoutNodeSettings(base), request);
+}
+
+/**
+ * The same over a base already without timecloud's settings: a runner filters its own
+ * environment once, not for every run (it was 3 % of the launcher's CPU per run).
+ */
+export function runEnv(kept: Readonly<Record<string, string>>, request: RunRequest): Record<string, string> {
   return {
-    ...withoutNodeSettings(base),
+    ...kept,
     ...request.env,
     TIMECLOUD_JOB: request.jobId,
     TIMECLOUD_RUN_ID: request.runId,

@@ -4,7 +4,7 @@
  */
 import { execa, type ResultPromise } from 'execa';
 import { UnavailableError } from '../errors.js';
-import { jobEnv } from './job-env.js';
+import { runEnv } from './job-env.js';
 import { type GroupWatcher, groupAlive, signalGroup } from './process-group.js';
 import { RunLog } from './run-log.js';
 import type { AbortReason, RunCallbacks, RunHandle, RunOutcome, RunRequest } from './runner.js';
@@ -18,8 +18,8 @@ const HOLD = 'read -r _ || exit 75\n';
 /** Options shared by every run of one runner. */
 export interface JobRunContext {
   watcher: GroupWatcher;
-  /** Environment the job's is built over (timecloud's own settings are removed). */
-  baseEnv: NodeJS.ProcessEnv;
+  /** Environment each job's is built over, timecloud's own settings already removed. */
+  baseEnv: Readonly<Record<string, string>>;
   /** How long to wait for the pipes to close once the group is gone (a process that left the group may hold them). */
   drainMs: number;
 }
@@ -57,7 +57,7 @@ export class JobRun implements RunHandle {
     this.#log = new RunLog({ limitBytes: request.logLimitBytes, onBatch: (batch) => callbacks.onLog(batch) });
     this.#child = execa('/bin/sh', ['-c', HOLD + request.script], {
       cwd: request.cwd,
-      env: jobEnv(context.baseEnv, request),
+      env: runEnv(context.baseEnv, request),
       extendEnv: false,
       detached: true,
       cleanup: false,

@@ -4,6 +4,7 @@
  * a big process is slow (DESIGN.md, "Job environment").
  */
 import { UnavailableError } from '../errors.js';
+import { withoutNodeSettings } from './job-env.js';
 import { JobRun } from './job-run.js';
 import { GroupWatcher } from './process-group.js';
 import { validateRunRequest } from './run-request.js';
@@ -45,7 +46,7 @@ export class LocalRunner implements Runner {
     const pollMs = options.pollMs ?? 20;
     this.#context = {
       watcher: new GroupWatcher(pollMs, Math.max(pollMs, 500)),
-      baseEnv: options.env ?? process.env,
+      baseEnv: withoutNodeSettings(options.env ?? process.env),
       drainMs: options.drainMs ?? 1000,
     };
   }
