@@ -14,6 +14,10 @@
  *   also record `RunQueued`).
  *
  * Run: node --import tsx bench/throughput.bench.ts [runsPerCase=400] [rounds=5] [jobs=16]
+ * As users run it (built JavaScript, no tsx loader in the node, the launcher or the small
+ * process): npm run build && node dist/bench/throughput.bench.js [same arguments]. The tsx
+ * loader adds ~35 MiB to every process, which makes each fork dearer, and bare execa loses
+ * more by it than the node does, so the built figure is the one that counts.
  */
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
@@ -36,6 +40,11 @@ function rawSpawn(): Promise<void> {
 }
 
 console.log(machineLine());
+console.log(
+  import.meta.url.endsWith('.ts')
+    ? 'from sources through tsx (the node, its launcher and the small process alike); the built figure: npm run build && node dist/bench/throughput.bench.js'
+    : 'built JavaScript from dist/, as users run it (the node, its launcher and the small process alike)',
+);
 console.log(`${ROUNDS} rounds of ${RUNS} runs per case, ${SLOTS} slots / in flight, ${JOBS} jobs (overlap: allow, retries: 0)`);
 
 // Our own launcher, so that its CPU time can be read; the node uses it as it would its own.

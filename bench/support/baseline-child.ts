@@ -35,7 +35,8 @@ function rawSpawn(): Promise<void> {
 /** A small process that runs baseline cases on request; close it when done. */
 export class BaselineChild {
   private readonly child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
+    // The same kind of process as the launcher: built JavaScript when this runs built.
+    execArgv: import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 
