@@ -23,6 +23,8 @@ import { ManualClock } from '../../support/manual-clock.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 const JOBS = 40;
+/** Decisions per append: a pass of 40 is stored in 3 parts. */
+const STORE_EVERY = 16;
 const QUERY_MS = 10_000;
 const START = Date.parse('2026-12-01T10:00:00.250Z');
 
@@ -38,6 +40,8 @@ const gated = new Set<string>();
 let gate: Promise<void> | undefined;
 let openGate: () => void = () => undefined;
 let waitingAtGate = 0;
+/** Sizes of the `appendMany` calls, in order. */
+let appendManySizes: number[] = [];
 
 async function readStream(stream: string): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
@@ -64,6 +68,7 @@ beforeEach(async () => {
       }
       if (property === 'appendMany') {
         const appendMany: EventStore['appendMany'] = async (requests) => {
+          appendManySizes.push(requests.length);
           if (gate && requests.some(({ stream }) => gated.has(stream))) {
             waitingAtGate += 1;
             await gate;
@@ -80,7 +85,7 @@ beforeEach(async () => {
   system = startSystem(`tick-batch-${Date.now()}`, engine);
   clock = new ManualClock(START);
   timers = new TimerQueue(clock);
-  ticks = new TickBatcher(engine);
+  ticks = new TickBatcher(engine, { storeEvery: STORE_EVERY });
   // Runs are handed over and never started: every tick after a job's first is skipped.
   const dispatcher = spawnActor<object, DispatcherMsg>(system, (state) => state, 'dispatcher', {
     initialState: {},
@@ -114,6 +119,7 @@ afterEach(async () => {
   gated.clear();
   gate = undefined;
   waitingAtGate = 0;
+  appendManySizes = [];
   await cleanup();
 });
 
@@ -124,11 +130,14 @@ async function nextSecond(): Promise<void> {
 }
 
 it('decides the ticks due at the same instant in one pass, one decision per job and tick', async () => {
+  appendManySizes = [];
   await nextSecond(); // 10:00:01: every job schedules a run
   await nextSecond(); // 10:00:02: that run is still open, so every job skips
   await nextSecond(); // 10:00:03
 
   expect(ticks.counts).toEqual({ batches: 3, decided: 3 * JOBS, handedOver: 0 });
+  // Each pass went to the store in parts while it was still deciding.
+  expect(appendManySizes).toEqual([16, 16, 8, 16, 16, 8, 16, 16, 8]);
   for (const { id } of jobs) {
     const events = await readStream(jobStream(id));
     expect(events.map((event) => event.type)).toEqual(['JobRegistered', 'RunScheduled', 'RunSkipped', 'RunSkipped']);
