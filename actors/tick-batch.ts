@@ -20,8 +20,9 @@ import { dispatch } from './nact.js';
 
 /**
  * Decisions go to the store in parts of this many while the pass goes on, so the writer
- * thread commits the first ones while this thread still decides the rest (the store takes
- * ~15 µs a decision, this thread ~8): the herd is durable about one pass's deciding sooner.
+ * thread commits the first ones while this thread still decides the rest: both take
+ * 15–40 µs a decision on a loaded 2-core machine, and their work now overlaps instead of
+ * following one another.
  */
 const STORE_EVERY = 128;
 

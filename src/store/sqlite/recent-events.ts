@@ -2,7 +2,8 @@
  * The events this process has just committed, kept so that its own `$all` subscribers get
  * them without reading every one back over SQL: a node's projections, alerts and standby
  * follower would otherwise each query and decode each event the node itself just wrote
- * (measured: ~0.2 ms of the main thread per run, a fifth of the node's share of a run).
+ * (profiled on a node running `true`: the read-back's share of the main thread fell from
+ * 2.5 % to 1.1 %, about 0.12 ms a run; what is left is one empty check per wake-up).
  *
  * Only a run of consecutive positions is kept. Another process's commit shows as a gap
  * between this process's batches: the window then starts again after it, and a reader whose
