@@ -9,7 +9,7 @@ import { validateReport } from './config/validate-report.js';
 import { TimecloudError } from './errors.js';
 import { eventToJson, eventToLine } from './cli/event-format.js';
 import { historyEvents } from './cli/history.js';
-import { printStatus } from './cli/status.js';
+import { printStatus, readStatus } from './cli/status.js';
 import { openStore } from './store/open-store.js';
 
 // `timecloud history | head` closes the pipe early: that is the reader's choice, not an error.
@@ -104,12 +104,20 @@ withSettings(
   }),
 );
 
-withSettings(program.command('status').description('print the leader, the jobs and the runs in progress'), ['data', 'store']).action(
+withSettings(
+  program
+    .command('status')
+    .description('print the leader, the jobs, the runs in progress, each job\'s last outcome and next fire time')
+    .option('--json', 'the same as one JSON object'),
+  ['data', 'store'],
+).action(
   action(async (flags: Record<string, unknown>) => {
     const config = settings(pick(flags, ['data', 'store', 'config']));
     const store = await openStore(config.store);
     try {
-      await printStatus(store, (line) => process.stdout.write(`${line}\n`));
+      const report = await readStatus(store);
+      if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else printStatus(report, (line) => process.stdout.write(`${line}\n`));
     } finally {
       await store.close();
     }

@@ -13,8 +13,8 @@ export function eventToJson(event: StoredEvent): string {
 
 const short = (id: unknown) => (typeof id === 'string' ? id.slice(0, 8) : String(id));
 
-/** The few fields that say what happened, per event type; everything else is in --json. */
-function summary(type: string, data: Record<string, unknown>): string {
+/** The few fields that say what happened, per event type (`exit=3 ms=12`); everything else is in --json. */
+export function eventSummary(type: string, data: Record<string, unknown>): string {
   const parts: string[] = [];
   const add = (label: string, value: unknown) => {
     if (value !== undefined && value !== null && value !== '') parts.push(`${label}=${String(value)}`);
@@ -88,5 +88,5 @@ function summary(type: string, data: Record<string, unknown>): string {
 export function eventToLine(event: StoredEvent): string {
   const data = (event.data ?? {}) as Record<string, unknown>;
   const when = typeof data.at === 'string' ? data.at : event.created.toISOString();
-  return `${when}  ${event.stream}#${event.revision}  ${event.type.padEnd(16)} ${summary(event.type, data)}`.trimEnd();
+  return `${when}  ${event.stream}#${event.revision}  ${event.type.padEnd(16)} ${eventSummary(event.type, data)}`.trimEnd();
 }

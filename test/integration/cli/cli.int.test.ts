@@ -59,13 +59,24 @@ describe('timecloud validate', () => {
 describe('timecloud history and status', () => {
   let node: TestNode;
   let runId: string;
+  let brokenRunId: string;
+  const nextNewYear = `${new Date().getUTCFullYear() + 1}-01-01T00:00:00.000Z`;
 
   beforeAll(async () => {
     node = await startTestNode();
-    await writeJobPackage(node.jobsDir, 'app', { timecloud: { jobs: [job('once', { schedule: '0 0 0 1 1 *', script: 'echo hi' })] } });
-    await eventually(async () => (await node.node.jobIds()).includes('app/once'));
+    await writeJobPackage(node.jobsDir, 'app', {
+      timecloud: {
+        jobs: [
+          job('once', { schedule: '0 0 0 1 1 *', timezone: 'UTC', script: 'echo hi' }),
+          job('broken', { schedule: '0 0 0 1 1 *', timezone: 'UTC', script: 'exit 3', retries: 0 }),
+        ],
+      },
+    });
+    await eventually(async () => (await node.node.jobIds()).includes('app/broken'));
     ({ runId } = await node.node.trigger('app/once', 'cli-test'));
+    ({ runId: brokenRunId } = await node.node.trigger('app/broken', 'cli-test'));
     await eventually(async () => (await jobEvents(node.node.store, 'app/once')).some((e) => e.type === 'RunSucceeded'));
+    await eventually(async () => (await jobEvents(node.node.store, 'app/broken')).some((e) => e.type === 'RunFailed'));
   });
   afterAll(async () => node.cleanup());
 
@@ -93,7 +104,33 @@ describe('timecloud history and status', () => {
     const result = await timecloud('status', '--data', node.dataDir);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`leader: ${node.node.nodeId} \\(epoch 1, lease held`));
-    expect(result.stdout).toMatch(/jobs: 1\n\s+app\/once\s+enabled/);
+    expect(result.stdout).toMatch(/jobs: 2\n\s+app\/once\s+enabled/);
+  });
+
+  it('prints when each job fires next and how its last run ended', async () => {
+    const result = await timecloud('status', '--data', node.dataDir);
+    expect(result.code).toBe(0);
+    const block = (jobId: string) => result.stdout.slice(result.stdout.indexOf(`  ${jobId} `)).split(/\n {2}(?=\S)/)[0]!;
+    expect(block('app/once')).toMatch(new RegExp(`0 0 0 1 1 \\* \\(UTC\\)\\s+next ${nextNewYear}`));
+    expect(block('app/once')).toMatch(new RegExp(`last RunSucceeded at \\S+\\s+run=${runId.slice(0, 8)} attempt=1 ms=\\d+`));
+    expect(block('app/broken')).toMatch(new RegExp(`last RunFailed at \\S+\\s+run=${brokenRunId.slice(0, 8)} attempt=1 exit=3 ms=\\d+`));
+  });
+
+  it('gives the same report as JSON', async () => {
+    const result = await timecloud('status', '--data', node.dataDir, '--json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { leader: { nodeId: string }; jobs: Array<Record<string, unknown>> };
+    expect(report.leader).toMatchObject({ nodeId: node.node.nodeId, lease: 'held' });
+    expect(report.jobs).toEqual([
+      expect.objectContaining({ jobId: 'app/once', status: 'enabled', next: nextNewYear, last: expect.objectContaining({ type: 'RunSucceeded', runId }) }),
+      expect.objectContaining({
+        jobId: 'app/broken',
+        next: nextNewYear,
+        last: expect.objectContaining({ type: 'RunFailed', runId: brokenRunId, attempt: 1 }),
+        runs: [],
+        retries: [],
+      }),
+    ]);
   });
 });
 
