@@ -15,6 +15,7 @@
  * Run: node --import tsx bench/memory.bench.ts [jobs=10000] [patterns=100] [runs=300] [rounds=3]
  */
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { existsSync } from 'node:fs';
@@ -228,6 +229,31 @@ for (let i = 0; i < 200; i++) await again.node.inspectJob(big.jobIds[i]!);
 console.log(`one inspectJob on a node of ${JOBS} job actors: ${((performance.now() - asked) / 200).toFixed(2)} ms`);
 const afterRestart = settledMemory();
 console.log(`after the restart: RSS ${mib(afterRestart.rss)} MiB, heap ${mib(afterRestart.heap)} MiB`);
+
+// The recovered actors were all active at about the same time, so they fall idle together and
+// stop in one burst IDLE_ACTOR_MS later: how long does that hold up this process's event loop
+// (where ticks fire)? Sampled until no more than 1 % of them is left, or 20 s after the timeout.
+const actorGauge = () => again.node.http.metrics.registry.getSingleMetric('timecloud_job_actors');
+const runningActors = async () => (await actorGauge()!.get()).values[0]?.value ?? Number.NaN;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+const burstWatch = performance.now();
+let burstStart: number | undefined;
+loopDelay.enable();
+for (;;) {
+  const running = await runningActors();
+  if (burstStart === undefined && running < JOBS) burstStart = performance.now();
+  if (running <= JOBS / 100 || performance.now() - restartStarted > IDLE_ACTOR_MS + 20_000) {
+    loopDelay.disable();
+    const lasted = burstStart === undefined ? Number.NaN : performance.now() - burstStart;
+    console.log(
+      `idle actors stopping after the restart: ${JOBS - running} of ${JOBS} stopped over ${lasted.toFixed(0)} ms; ` +
+        `event-loop delay while watched (${((performance.now() - burstWatch) / 1000).toFixed(0)} s): ` +
+        `p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
+    );
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 console.log(`\nat the end: ${machineLine()}`);
 await again.stop();
