@@ -11,7 +11,8 @@ export function eventToJson(event: StoredEvent): string {
   return JSON.stringify(toEventJson(event));
 }
 
-const short = (id: unknown) => (typeof id === 'string' ? id.slice(0, 8) : String(id));
+/** The first 8 characters of an id, as the trail prints run ids. */
+export const short = (id: unknown) => (typeof id === 'string' ? id.slice(0, 8) : String(id));
 
 /** The few fields that say what happened, per event type (`exit=3 ms=12`); everything else is in --json. */
 export function eventSummary(type: string, data: Record<string, unknown>): string {

@@ -5,14 +5,15 @@
  * first; `--json` gives the same to scripts.
  */
 import { compileSchedule } from '../config/cron.js';
+import { RUN_OUTCOME_TYPES } from '../domain/alert-decider.js';
 import { streams, type LeaderEvent } from '../domain/events.js';
 import type { JobState } from '../domain/job-state.js';
 import type { EventStore } from '../store/event-store.js';
 import { listJobIds, loadJobState } from '../store/job-streams.js';
-import { eventSummary } from './event-format.js';
+import { eventSummary, short } from './event-format.js';
 
 /** How a run can end; the newest of these in a job's stream is its last outcome. */
-const OUTCOMES = new Set(['RunSucceeded', 'RunFailed', 'RunTimedOut', 'RunAborted', 'RunAbandoned']);
+const OUTCOMES = new Set<string>(RUN_OUTCOME_TYPES);
 
 export interface JobStatus {
   jobId: string;
@@ -99,8 +100,6 @@ export async function readStatus(store: EventStore, now = new Date()): Promise<S
     jobs,
   };
 }
-
-const short = (id: string) => id.slice(0, 8);
 
 export function printStatus(report: StatusReport, print: (line: string) => void): void {
   const { leader } = report;
