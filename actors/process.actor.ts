@@ -2,6 +2,12 @@
  * A process slot: executes one run at a time through the runner. It prepares the process held,
  * has the job actor record `RunStarted` (with the pid) before releasing it, streams its output
  * to the run log, forwards signals and the outcome, then frees its slot.
+ *
+ * The slot is free once the run's process group is gone, while its result is still being
+ * recorded: the next run's shell is spawned held meanwhile, and its `RunStarted` is asked
+ * for only after the previous result is acknowledged. So a slot never runs two jobs' scripts
+ * at once and the trail never shows more runs started than slots, yet the fork of the next
+ * run overlaps the commit of the last one (bench/throughput.bench.ts, the burst case).
  */
 import type { Clock } from '../src/clock.js';
 import type { Logger } from '../src/log.js';
@@ -22,6 +28,8 @@ export interface ProcessDeps {
   canWrite(): boolean;
   /** How long to wait for the job actor to record the start. @defaultValue 30000 */
   startTimeoutMs?: number;
+  /** Results being recorded after their slot was freed; a stopping node waits for them. */
+  recording: Set<Promise<void>>;
   onCrash: CrashPolicy;
 }
 
@@ -34,6 +42,8 @@ interface Current {
 
 interface ProcessState {
   current?: Current;
+  /** The previous run's result, until its job actor has acknowledged it. */
+  recorded?: Promise<void>;
 }
 
 function failure(message: string): SlotOutcome {
@@ -73,9 +83,10 @@ export function spawnProcessSlot(
             );
           } catch (error) {
             finish(ctx.self, order.runId, failure(`could not start: ${(error as Error).message}`));
-            return { current };
+            return { ...state, current };
           }
           current.handle = handle;
+          await state.recorded;
           let go = false;
           try {
             const answer = await query<JobMsg, { go?: boolean }>(
@@ -90,7 +101,7 @@ export function spawnProcessSlot(
           if (!go) {
             await handle.cancel();
             finish(ctx.self, order.runId, { result: 'cancelled', durationMs: 0 });
-            return { current };
+            return { ...state, current };
           }
           // An Abort sent meanwhile waits in the mailbox: nact handles one message at a time.
           handle.start();
@@ -98,7 +109,7 @@ export function spawnProcessSlot(
             await writer.finish(outcome);
             finish(ctx.self, order.runId, outcome.result === 'cancelled' ? { result: 'cancelled', durationMs: 0 } : outcome);
           });
-          return { current };
+          return { ...state, current };
         }
         case 'Abort': {
           const current = state.current;
@@ -108,13 +119,16 @@ export function spawnProcessSlot(
         case 'Done': {
           const current = state.current;
           if (current?.order.runId !== message.runId) return state;
-          // The slot is free only once the result is recorded: a stopping node must not release its
-          // lease (nor this slot take the next run) before the job actor has written it down.
-          await query<JobMsg, unknown>(current.job, { type: 'Finished', runId: message.runId, outcome: message.outcome }, deps.startTimeoutMs ?? 30_000).catch(
-            (error: unknown) => deps.log.warn({ err: error, runId: message.runId }, 'result not acknowledged by its job'),
+          const { runId, outcome } = message;
+          const recorded = query<JobMsg, unknown>(current.job, { type: 'Finished', runId, outcome }, deps.startTimeoutMs ?? 30_000).then(
+            () => undefined,
+            (error: unknown) => deps.log.warn({ err: error, runId }, 'result not acknowledged by its job'),
           );
-          dispatch(dispatcher, { type: 'SlotFree', slot, runId: message.runId });
-          return {};
+          deps.recording.add(recorded);
+          void recorded.finally(() => deps.recording.delete(recorded));
+          // The job's processes are gone: the slot may prepare the next run while this result is written.
+          dispatch(dispatcher, { type: 'SlotFree', slot, runId });
+          return { recorded };
         }
         default: {
           const unknown: never = message;

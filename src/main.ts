@@ -113,6 +113,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
   };
 
   const jobActors = new Map<string, JobCell>();
+  const recording = new Set<Promise<void>>();
   dashboard.metrics.countJobs(() => {
     let actors = 0;
     for (const cell of jobActors.values()) if (cell.hasActor) actors += 1;
@@ -137,6 +138,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
             live,
             logLimitBytes: config.logLimit,
             onCrash,
+            recording,
             canWrite: () => lease.canWrite(),
           }),
       }),
@@ -194,6 +196,10 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       if (!state || state.slots.every((slot) => slot === null)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // A freed slot's last result may still be on its way to the store.
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(recording), new Promise((resolve) => (cap = setTimeout(resolve, Math.max(0, deadline - clock.now()))))]);
+    clearTimeout(cap);
     await alerting.stop(); // alerts (issue 6)
     await lease.stop();
     await follower.stop();
