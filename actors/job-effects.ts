@@ -6,7 +6,7 @@ import type { Clock } from '../src/clock.js';
 import type { JobCommand } from '../src/domain/job-commands.js';
 import type { DecideContext } from '../src/domain/job-decider.js';
 import type { JobEvent } from '../src/domain/events.js';
-import { dispatchable, type JobState, type OpenRun } from '../src/domain/job-state.js';
+import { activeRunIds, dispatchable, type JobState, type OpenRun } from '../src/domain/job-state.js';
 import type { Logger } from '../src/log.js';
 import type { StorePersistenceEngine } from '../src/store/nact-persistence.js';
 import type { TimerQueue } from '../src/timer-queue.js';
@@ -45,6 +45,13 @@ export interface JobActorDeps extends DecideContext {
    * and ticks (see `JobCell`). @defaultValue `IDLE_ACTOR_MS`
    */
   idleActorMs?: number;
+  /**
+   * Decide a tick this long before it is due, so that its `RunScheduled` is durable and its
+   * shell spawned held by then; the process slot releases the script at the tick, not before.
+   * Only jobs without a run open decide ahead: whether a run still going blocks a tick is
+   * known only at the tick. @defaultValue 0
+   */
+  decideAheadMs?: number;
   /** Told about events once they are stored (metrics). */
   onPersisted?(events: readonly JobEvent[]): void;
 }
@@ -131,7 +138,8 @@ export class JobEffects {
       this.cancelTimer(key);
       return;
     }
-    this.setTimer(key, next.getTime(), this.onTickDue);
+    const ahead = activeRunIds(job).length === 0 ? (this.deps.decideAheadMs ?? 0) : 0;
+    this.setTimer(key, next.getTime() - ahead, this.onTickDue);
   }
 
   afterEvents(job: JobState, events: readonly JobEvent[], _command: JobCommand): void {
@@ -174,6 +182,8 @@ export class JobEffects {
     this.processes?.delete(runId);
     this.aborts?.delete(runId);
     this.dispatchReady(job);
+    // The tick was armed for its own time while this run was open: now it may be decided ahead.
+    if (this.deps.decideAheadMs) this.armTick(job);
   }
 
   /** Sends the SIGUSR2 ladder to a running attempt; remembers who asked for the record. */

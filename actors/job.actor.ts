@@ -138,7 +138,7 @@ class JobActor {
         return state;
       case 'TickDue': {
         if (!effects.active) return state; // a timer of a deactivated (or reset) incarnation
-        const next = await this.execute(state, { type: 'Tick', now: now() }, ctx);
+        const next = await this.execute(state, { type: 'Tick', now: now(), aheadMs: deps.decideAheadMs ?? 0 }, ctx);
         effects.armTick(next.job);
         return next;
       }

@@ -14,6 +14,7 @@ import type { Logger } from '../src/log.js';
 import type { RunHandle, Runner } from '../src/runner/runner.js';
 import { RunLogWriter, type LiveLogBus } from '../src/runlog/run-log-writer.js';
 import type { EventStore } from '../src/store/event-store.js';
+import { MAX_DECIDE_AHEAD_MS } from '../src/config/node-config.keys.js';
 import type { DispatcherMsg, JobMsg, ProcessMsg, RunOrder, SlotOutcome } from './messages.js';
 import { dispatch, query, spawnActor, type ActorRef, type CrashPolicy } from './nact.js';
 
@@ -103,7 +104,10 @@ export function spawnProcessSlot(
             finish(ctx.self, order.runId, { result: 'cancelled', durationMs: 0 });
             return { ...state, current };
           }
-          // An Abort sent meanwhile waits in the mailbox: nact handles one message at a time.
+          // A tick decided ahead (`decideAheadMs`) is released at its time, not before. An Abort
+          // sent meanwhile waits in the mailbox: nact handles one message at a time.
+          const early = Math.min(Date.parse(order.scheduledFor) - deps.clock.now(), MAX_DECIDE_AHEAD_MS);
+          if (early > 0) await new Promise<void>((resolve) => deps.clock.setTimeout(resolve, early));
           handle.start();
           void handle.outcome.then(async (outcome) => {
             await writer.finish(outcome);

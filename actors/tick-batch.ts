@@ -83,7 +83,7 @@ export class TickBatcher {
         continue;
       }
       if (!effects.active) continue; // a timer of a deactivated incarnation
-      const command: JobCommand = { type: 'Tick', now };
+      const command: JobCommand = { type: 'Tick', now, aheadMs: cell.deps.decideAheadMs ?? 0 };
       let events: JobEvent[];
       try {
         events = decide(command, state.job, cell.deps);

@@ -152,6 +152,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
       scheduleOf: scheduleOfSpec,
       snapshotEvery: options.snapshotEvery ?? 200,
       ...(options.idleActorMs === undefined ? {} : { idleActorMs: options.idleActorMs }),
+      decideAheadMs: config.decideAhead,
       leaseTtlMs: lease.ttlMs,
       onPersisted: (events) => dashboard.metrics.onJobEvents(events, clock.now()),
     },

@@ -4,6 +4,9 @@
  */
 import { MAX_TIMER_MS } from './job-file.schema.js';
 
+/** The most `--decide-ahead` may be: well under the second, the finest step of a cron schedule. */
+export const MAX_DECIDE_AHEAD_MS = 500;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -20,7 +23,7 @@ export type ValueKind =
 
 export interface NodeConfigKey {
   /** Name in the config file and in commander's options. */
-  name: 'jobs' | 'data' | 'store' | 'port' | 'host' | 'slots' | 'nodeId' | 'leaseTtl' | 'logLimit' | 'logLevel';
+  name: 'jobs' | 'data' | 'store' | 'port' | 'host' | 'slots' | 'nodeId' | 'leaseTtl' | 'decideAhead' | 'logLimit' | 'logLevel';
   /** CLI flag with its value placeholder, e.g. `--slots <n>`. */
   flag: string;
   env: string;
@@ -104,6 +107,16 @@ export const NODE_CONFIG_KEYS: readonly NodeConfigKey[] = [
     description: 'Leader lease in ms: renewed every third of it; a standby takes over 2/3 to 1 lease after the leader stops.',
     expected: `a whole number of milliseconds from 1000 to ${MAX_TIMER_MS}`,
     value: { kind: 'integer', min: 1000, max: MAX_TIMER_MS },
+  },
+  {
+    name: 'decideAhead',
+    flag: '--decide-ahead <ms>',
+    env: 'TIMECLOUD_DECIDE_AHEAD',
+    default: '0',
+    description:
+      "Decide each tick this many ms early, so its RunScheduled is durable and its shell spawned by the tick; the script still starts at the tick. Jobs with a run open decide at the tick.",
+    expected: `a whole number of milliseconds from 0 to ${MAX_DECIDE_AHEAD_MS}`,
+    value: { kind: 'integer', min: 0, max: MAX_DECIDE_AHEAD_MS },
   },
   {
     name: 'logLimit',

@@ -27,6 +27,7 @@ const nodeConfigSchema = z.object({
   /** Undefined: the caller derives one (see `ensureNodeId`). */
   nodeId: z.string().min(1).optional(),
   leaseTtl: z.number().int().positive(),
+  decideAhead: z.number().int().min(0),
   logLimit: z.number().int().positive(),
   logLevel: z.enum(LOG_LEVELS),
   /** The config file's `alerts` section, as written; validated by the alerts module. */
@@ -197,6 +198,7 @@ export function loadNodeConfig(input: LoadNodeConfigInput = {}): NodeConfig {
     host: '127.0.0.1',
     slots: input.cpuCount ?? availableParallelism(),
     leaseTtl: 1_500,
+    decideAhead: 0,
     logLimit: 1024 * 1024,
     logLevel: 'info',
   };

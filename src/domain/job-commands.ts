@@ -24,8 +24,12 @@ export type JobCommand =
   | { type: 'Remove'; file: string; reason: string; at: string }
   | { type: 'Enable'; by: string; at: string }
   | { type: 'Disable'; by: string; at: string }
-  /** The tick timer fired, or the node just took over: account for every tick due by `now`. */
-  | { type: 'Tick'; now: string }
+  /**
+   * The tick timer fired, or the node just took over: account for every tick due by `now`.
+   * With `aheadMs`, ticks due up to that long after `now` are decided now (see
+   * `decideAheadMs` of the job actors); `now` stays the time of the decision.
+   */
+  | { type: 'Tick'; now: string; aheadMs?: number }
   /** A manual "run now". `runId` comes from the caller so that a retried request is idempotent. */
   | { type: 'Trigger'; runId: string; by: string; at: string }
   | { type: 'RecordQueued'; runId: string; position: number; reason: string; at: string }

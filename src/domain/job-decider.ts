@@ -51,16 +51,20 @@ function overlapBlocker(state: JobState): string | undefined {
   return activeRunIds(state)[0];
 }
 
-function decideTick(state: JobState, now: string, ctx: DecideContext): JobEvent[] {
+function decideTick(state: JobState, now: string, aheadMs: number, ctx: DecideContext): JobEvent[] {
   if (!state.registered || state.removed || !state.enabled || !state.spec) return [];
   const spec = state.spec;
   const plan = planTicks({
     schedule: ctx.scheduleOf(spec),
     cursor: new Date(state.tickCursor ?? now),
-    now: new Date(now),
+    now: new Date(Date.parse(now) + aheadMs),
     catchUp: spec.catchUp,
     catchUpLimit: spec.catchUpLimit,
   });
+  const blocker = overlapBlocker(state);
+  // Whether a run still going blocks a tick is known only at the tick: a job with a run
+  // open decides its coming ticks when they are due, not ahead of them.
+  if (blocker !== undefined && plan.fire.some((tick) => tick.scheduledFor.getTime() > Date.parse(now))) return [];
   const events: JobEvent[] = plan.missed.map((range) => ({
     type: 'RunMissed' as const,
     data: {
@@ -72,7 +76,6 @@ function decideTick(state: JobState, now: string, ctx: DecideContext): JobEvent[
       at: now,
     },
   }));
-  const blocker = overlapBlocker(state);
   // Several fires in one decision (catchUp "all") never skip each other: the job actor runs
   // them one after another (see `dispatchable`). Only a run from before blocks them.
   for (const tick of plan.fire) {
@@ -241,7 +244,7 @@ export function decide(command: JobCommand, state: JobState, ctx: DecideContext)
       requireRegistered(state);
       return state.enabled ? [{ type: 'JobDisabled', data: { jobId, by: command.by, at: command.at } }] : [];
     case 'Tick':
-      return decideTick(state, command.now, ctx);
+      return decideTick(state, command.now, command.aheadMs ?? 0, ctx);
     case 'Trigger':
       return decideTrigger(state, command.runId, command.by, command.at);
     case 'RecordQueued': {

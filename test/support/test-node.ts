@@ -21,6 +21,8 @@ export interface TestNodeOptions {
   nodeId?: string;
   leaseTtl?: number;
   logLimit?: number;
+  /** `--decide-ahead` in ms. @defaultValue 0 */
+  decideAhead?: number;
   /** Anything else of `startNode`'s options (clock, runner, snapshotEvery). */
   node?: Omit<StartNodeOptions, 'config'>;
   /** Log to stderr at this level instead of staying silent (for debugging a test). */
@@ -62,6 +64,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
       ...(options.nodeId ? { nodeId: options.nodeId } : {}),
       leaseTtl: options.leaseTtl ?? 1500,
       logLimit: options.logLimit ?? 1_048_576,
+      decideAhead: options.decideAhead ?? 0,
     },
     env: {},
   });

@@ -10,7 +10,7 @@ import type { RunQueued, RunScheduled, RunSkipped, RunStarted } from '../../../s
 import type { StoredEvent } from '../../../src/store/event-store.js';
 import { eventually } from '../../support/eventually.js';
 import { job, writeJobPackage, writeTimecloud } from '../../support/job-packages.js';
-import { allEvents, jobEvents, startTestNode, type TestNode } from '../../support/test-node.js';
+import { allEvents, jobEvents, runLog, startTestNode, type TestNode } from '../../support/test-node.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/jobs/', import.meta.url));
 const NEVER = '0 0 0 1 1 *';
@@ -56,6 +56,32 @@ describe('the slot pool', () => {
     expect(most).toBe(2);
     const slots = new Set(events.filter((e) => e.type === 'RunStarted').map((e) => data<RunStarted['data']>(e).slot));
     expect([...slots].sort()).toEqual([0, 1]);
+  });
+});
+
+describe('--decide-ahead', () => {
+  it('stores each tick before it is due, and still starts the script at the tick, not before', async () => {
+    current = await startTestNode({ decideAhead: 300 });
+    await writeJobPackage(current.jobsDir, 'ahead', {
+      timecloud: { jobs: [job('each-second', { schedule: '* * * * * *', script: join(fixtures, 'print-start.sh') })] },
+    });
+    const { node } = current;
+    const runs = await eventually(async () => {
+      const all = await jobEvents(node.store, 'ahead/each-second');
+      const done = new Set(all.filter((e) => e.type === 'RunSucceeded').map((e) => (e.data as { runId: string }).runId));
+      const scheduled = all.filter((e): e is RunScheduled => e.type === 'RunScheduled' && done.has(e.data.runId));
+      return scheduled.length >= 3 ? scheduled.slice(0, 3) : undefined;
+    }, { timeout: 30_000, message: 'three runs done' });
+
+    for (const run of runs) {
+      const log = await runLog(node.store, run.data.runId);
+      const started = Number(/started=(\d+)/.exec(log)?.[1]);
+      expect(log).toContain(`scheduledFor=${run.data.scheduledFor}`);
+      expect(started).toBeGreaterThanOrEqual(Date.parse(run.data.scheduledFor));
+    }
+    // Decided 300 ms early; a loaded machine may delay one decision past its tick, not most.
+    const ahead = runs.filter((run) => Date.parse(run.data.at) < Date.parse(run.data.scheduledFor));
+    expect(ahead.length).toBeGreaterThanOrEqual(2);
   });
 });
 

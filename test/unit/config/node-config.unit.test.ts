@@ -45,11 +45,12 @@ describe('loadNodeConfig', () => {
       host: '127.0.0.1',
       slots: 4,
       leaseTtl: 1500,
+      decideAhead: 0,
       logLimit: 1048576,
       logLevel: 'info',
       alerts: undefined,
       sources: Object.fromEntries(
-        ['jobs', 'data', 'store', 'port', 'host', 'slots', 'leaseTtl', 'logLimit', 'logLevel'].map((k) => [k, 'default']),
+        ['jobs', 'data', 'store', 'port', 'host', 'slots', 'leaseTtl', 'decideAhead', 'logLimit', 'logLevel'].map((k) => [k, 'default']),
       ),
     });
   });
@@ -134,6 +135,7 @@ describe('loadNodeConfig', () => {
       'TIMECLOUD_SLOTS',
       'TIMECLOUD_NODE_ID',
       'TIMECLOUD_LEASE_TTL',
+      'TIMECLOUD_DECIDE_AHEAD',
       'TIMECLOUD_LOG_LIMIT',
       'TIMECLOUD_LOG_LEVEL',
     ]);

@@ -114,6 +114,25 @@ describe('cron ticks', () => {
     }
   });
 
+  it('decides a tick ahead of time: scheduled for the tick, recorded at the time of the decision', () => {
+    const tick = plus(T0, 10_000);
+    const now = plus(tick, -50);
+    given(registered)
+      .when({ type: 'Tick', now, aheadMs: 50 })
+      .then([{ ...runScheduled(tick), data: { ...runScheduled(tick).data, at: now } }]);
+    given(registered).when({ type: 'Tick', now: plus(tick, -51), aheadMs: 50 }).thenNothing();
+  });
+
+  it('decides nothing ahead while a run is open: whether it blocks the tick is known only at the tick', () => {
+    const first = runScheduled(plus(T0, 10_000));
+    const tick = plus(T0, 20_000);
+    const open = given(registered, first, started(first.data.runId));
+    open.when({ type: 'Tick', now: plus(tick, -50), aheadMs: 50 }).thenNothing();
+    expect(open.when({ type: 'Tick', now: tick, aheadMs: 50 }).events().map((e) => e.type)).toEqual(['RunSkipped']);
+    const queued: JobEvent = { type: 'JobRegistered', data: { jobId, spec: { ...spec, overlap: 'queue' }, at: T0 } };
+    given(queued, first, started(first.data.runId)).when({ type: 'Tick', now: plus(tick, -50), aheadMs: 50 }).thenNothing();
+  });
+
   it('does not fire while disabled, and does not catch up on the disabled period', () => {
     const disabled: JobEvent = { type: 'JobDisabled', data: { jobId, by: 'api', at: T0 } };
     given(registered, disabled).when({ type: 'Tick', now: plus(T0, 60_000) }).thenNothing();
