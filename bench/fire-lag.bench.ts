@@ -21,7 +21,12 @@
  *   (more than these 2 cores can: ~300–450/s);
  * - `runner=launcher`: the real launcher runs `true` in 8 slots; spawning saturates the machine.
  *
- * Run: node --import tsx bench/fire-lag.bench.ts [runner=hold|inert|launcher] [jobs=1000] [seconds=30] [herd=5000] [herds=3]
+ * With `decideAhead` > 0 the node runs with `--decide-ahead`: idle jobs decide (and spawn held)
+ * that many ms before the tick, and the slot releases the script at the tick. Under
+ * `runner=hold` every job has a run open, so each decides at its tick; `runner=inert` shows
+ * the effect, and also the lag from the tick to the release of the script (`start()`).
+ *
+ * Run: node --import tsx bench/fire-lag.bench.ts [runner=hold|inert|launcher] [jobs=1000] [seconds=30] [herd=5000] [herds=3] [decideAhead=0]
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -37,6 +42,7 @@ const JOBS = Number(process.argv[3] ?? 1000);
 const SECONDS = Number(process.argv[4] ?? 30);
 const HERD = Number(process.argv[5] ?? 5000);
 const HERDS = Number(process.argv[6] ?? 3);
+const DECIDE_AHEAD = Number(process.argv[7] ?? 0);
 const WARM_UP_MS = 3000;
 const HERD_PERIOD_MS = 20_000;
 
@@ -138,6 +144,8 @@ interface NodeLags {
   /** Decisions per tick (a herd counts only when all its jobs decided). */
   perTick: number[];
   busy: number;
+  /** Tick → the slot released the run (inert and hold runners only). */
+  released: number[];
 }
 
 /** Which ticks count (from `from`, before `to`), and when to stop. */
@@ -145,18 +153,23 @@ type Plan = (startedAt: number) => { from: number; to: number; until: number };
 
 /** Runs a node with `count` jobs on `schedule`, recording the lags of the ticks the plan says. */
 async function nodeLags(count: number, schedule: string, plan: Plan): Promise<NodeLags> {
+  const lags: NodeLags = { decided: [], started: [], released: [], skipped: 0, herdAll: [], perTick: [], busy: 0 };
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  const onStart = (request: { scheduledFor: string }, at: number) => {
+    const tick = Date.parse(request.scheduledFor);
+    if (tick >= from && tick < to) lags.released.push(at - tick);
+  };
   const bench = await startBenchNode({
     slots,
+    decideAhead: DECIDE_AHEAD,
     jobs: {
       count,
       fields: () => ({ script: 'true', schedule, timeout: 60_000, overlap: 'skip', retries: 0 }),
     },
-    node: inert ? { runner: new InertRunner({ hold: RUNNER === 'hold' }) } : {},
+    node: inert ? { runner: new InertRunner({ hold: RUNNER === 'hold', onStart }) } : {},
   });
-  const lags: NodeLags = { decided: [], started: [], skipped: 0, herdAll: [], perTick: [], busy: 0 };
   const perTick = new Map<number, { last: number; n: number }>();
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
   tapAppends(bench.node.store, (_stream, events, at) => {
     for (const event of events) {
       const data = event.data as { scheduledFor?: string; reason?: string };
@@ -198,7 +211,7 @@ async function nodeLags(count: number, schedule: string, plan: Plan): Promise<No
 }
 
 console.log(machineLine());
-console.log(`runner: ${RUNNER} (${slots} slots, overlap: skip, script: true)`);
+console.log(`runner: ${RUNNER} (${slots} slots, overlap: skip, script: true), --decide-ahead ${DECIDE_AHEAD}`);
 console.log('lags in ms from the tick (scheduledFor) to: a callback (references), an append resolved (node)');
 
 console.log(`\n# steady: ${JOBS} jobs every second, ${SECONDS} s after a ${WARM_UP_MS / 1000} s warm-up`);
@@ -213,6 +226,7 @@ const steady = await nodeLags(JOBS, '* * * * * *', (startedAt) => {
 });
 report('node: tick → decision durable (target p99 ≤ 10 ms)', steady.decided, `  (${steady.skipped} RunSkipped)`);
 report('node: tick → RunStarted durable (process spawned)', steady.started);
+if (inert) report('node: tick → script released (start())', steady.released);
 console.log(`  machine busy during the node case: ${percent(steady.busy)}`);
 
 console.log(`\n# herd: ${HERD} jobs due in the same second, ${HERDS} times (every ${HERD_PERIOD_MS / 1000} s)`);
@@ -230,5 +244,6 @@ const herd = await nodeLags(HERD, herdPattern, (startedAt) => {
 report('node: tick → each decision durable', herd.decided, `  (${herd.skipped} RunSkipped)`);
 report('node: tick → all of a herd durable (target ≤ 500 ms)', herd.herdAll, `  (decisions per herd: ${herd.perTick.join(', ')})`);
 report('node: tick → RunStarted durable (process spawned)', herd.started);
+if (inert) report('node: tick → script released (start())', herd.released);
 console.log(`  machine busy during the node case: ${percent(herd.busy)}`);
 console.log(`\nat the end: ${machineLine()}`);

@@ -13,6 +13,8 @@ const SUCCEEDED: RunOutcome = { result: 'succeeded', exitCode: 0, ...TOTALS };
 export interface InertRunnerOptions {
   /** Runs never end by themselves, only when aborted or shut down. @defaultValue false */
   hold?: boolean;
+  /** Told when a run is released (`start()`), with the wall-clock time. */
+  onStart?(request: RunRequest, at: number): void;
 }
 
 export class InertRunner implements Runner {
@@ -29,7 +31,11 @@ export class InertRunner implements Runner {
     return Promise.resolve({
       runId: request.runId,
       pid: process.pid,
-      start: () => (this.options.hold ? this.running.add(aborted) : settle(SUCCEEDED)),
+      start: () => {
+        this.options.onStart?.(request, Date.now());
+        if (this.options.hold) this.running.add(aborted);
+        else settle(SUCCEEDED);
+      },
       cancel: () => {
         settle({ result: 'cancelled', ...TOTALS });
         return Promise.resolve();
