@@ -19,6 +19,27 @@ function reason(error: unknown): string {
   return String(error);
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs `step` again while it fails with SQLITE_BUSY, for up to `BUSY_TIMEOUT_MS`. Needed for
+ * the steps of opening a new file that SQLite does not retry itself: while the file is still
+ * in rollback-journal mode, a connection asking for a lock that another connection's pending
+ * write would deadlock with gets SQLITE_BUSY at once, whatever the busy timeout (seen when two
+ * processes open one new file together). Blocks the thread in between, as the busy timeout does.
+ */
+function retryWhileBusy<T>(step: () => T): T {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      return step();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() + wait > deadline) throw error;
+      Atomics.wait(pause, 0, 0, wait);
+    }
+  }
+}
+
 /** Per-connection settings; WAL itself is persistent and set once by `prepareFile`. */
 function configure(db: Database.Database): void {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -76,7 +97,7 @@ export function prepareFile(file: string, { quickCheck }: { quickCheck: boolean 
   try {
     configure(db);
     // The first real read of the header: a file that is not SQLite fails here.
-    db.pragma('schema_version', { simple: true });
+    retryWhileBusy(() => db.pragma('schema_version', { simple: true }));
     if (quickCheck && existing && existing.size > 0) {
       const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).flatMap((row) =>
         row.quick_check.split('\n'),
@@ -85,7 +106,7 @@ export function prepareFile(file: string, { quickCheck }: { quickCheck: boolean 
         throw new StoreError(`event store "${file}" is corrupt: ${problems.join('; ')}`);
       }
     }
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    const mode = retryWhileBusy(() => db.pragma('journal_mode = WAL', { simple: true }));
     if (mode !== 'wal') {
       throw new StoreError(`event store "${file}" cannot use write-ahead logging (journal mode stays ${String(mode)})`);
     }

@@ -76,7 +76,10 @@ export function ensureSchema(db: Database.Database, file: string): void {
     }
     return false;
   };
-  if (check()) return;
+  // One read transaction, so both pragmas and the table list come from one snapshot: read
+  // one by one, they can straddle another process's creation of the tables and show them
+  // without the application id set in the same commit.
+  if (db.transaction(check).deferred()) return;
   db.transaction(() => {
     if (check()) return;
     db.exec(DDL);
