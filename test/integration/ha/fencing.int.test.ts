@@ -58,6 +58,7 @@ async function longRunOf(store: EventStore, nodeId: string): Promise<RunStarted[
   }, { timeout: 30_000, message: `a long run started by ${nodeId}` });
 }
 
+/** Waits up to 60 s, so the tests that end with it have budgets longer than their waits. */
 async function windDown(cluster: Cluster, store: EventStore, dir: string): Promise<void> {
   await writeTimecloud(dir, { jobs: [] });
   await eventually(async () => {
@@ -118,7 +119,7 @@ describe('a paused leader', () => {
     const third = await cluster.nextLeader(second.epoch);
     expect(third.nodeId).toBe('n1');
     await windDown(cluster, store, dir);
-  });
+  }, 180_000);
 });
 
 describe('a leader cut off from its store (KurrentDB through the gRPC test fixture)', () => {
@@ -143,5 +144,5 @@ describe('a leader cut off from its store (KurrentDB through the gRPC test fixtu
       message: 'runs started again after the store came back',
     });
     await windDown(cluster, store, dir);
-  });
+  }, 180_000);
 });

@@ -185,7 +185,7 @@ describe('a writer killed with SIGKILL mid burst', () => {
         raw.close();
       }
     }
-  });
+  }, 180_000); // longer than both rounds' waits for the writer to boot, so a slow one fails with its stderr
 });
 
 describe.each(['watch', 'poll'] as const)('a subscriber in another process than the writer (%s)', (changeDetection) => {
