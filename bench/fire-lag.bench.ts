@@ -21,12 +21,12 @@
  *   (more than these 2 cores can: ~300–450/s);
  * - `runner=launcher`: the real launcher runs `true` in 8 slots; spawning saturates the machine.
  *
- * With `decideAhead` > 0 the node runs with `--decide-ahead`: idle jobs decide (and spawn held)
- * that many ms before the tick, and the slot releases the script at the tick. Under
+ * `decideAhead` is the node's `--decide-ahead` (its default, 100, when left out; 0 decides at the
+ * tick): idle jobs decide (and spawn held) that many ms before the tick, and the slot releases the script at the tick. Under
  * `runner=hold` every job has a run open, so each decides at its tick; `runner=inert` shows
  * the effect, and also the lag from the tick to the release of the script (`start()`).
  *
- * Run: node --import tsx bench/fire-lag.bench.ts [runner=hold|inert|launcher] [jobs=1000] [seconds=30] [herd=5000] [herds=3] [decideAhead=0]
+ * Run: node --import tsx bench/fire-lag.bench.ts [runner=hold|inert|launcher] [jobs=1000] [seconds=30] [herd=5000] [herds=3] [decideAhead]
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -42,7 +42,8 @@ const JOBS = Number(process.argv[3] ?? 1000);
 const SECONDS = Number(process.argv[4] ?? 30);
 const HERD = Number(process.argv[5] ?? 5000);
 const HERDS = Number(process.argv[6] ?? 3);
-const DECIDE_AHEAD = Number(process.argv[7] ?? 0);
+/** `--decide-ahead`; unset: the node's default. */
+const DECIDE_AHEAD = process.argv[7] === undefined ? undefined : Number(process.argv[7]);
 const WARM_UP_MS = 3000;
 const HERD_PERIOD_MS = 20_000;
 
@@ -211,7 +212,7 @@ async function nodeLags(count: number, schedule: string, plan: Plan): Promise<No
 }
 
 console.log(machineLine());
-console.log(`runner: ${RUNNER} (${slots} slots, overlap: skip, script: true), --decide-ahead ${DECIDE_AHEAD}`);
+console.log(`runner: ${RUNNER} (${slots} slots, overlap: skip, script: true), --decide-ahead ${DECIDE_AHEAD ?? 'default'}`);
 console.log('lags in ms from the tick (scheduledFor) to: a callback (references), an append resolved (node)');
 
 console.log(`\n# steady: ${JOBS} jobs every second, ${SECONDS} s after a ${WARM_UP_MS / 1000} s warm-up`);

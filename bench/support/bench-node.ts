@@ -57,7 +57,7 @@ export interface BenchNodeOptions {
   /** Reuse this data folder (a restart); by default a fresh temp folder. */
   dataDir?: string;
   jobsDir?: string;
-  /** `--decide-ahead` in ms. @defaultValue 0 */
+  /** `--decide-ahead` in ms. @defaultValue the node's own default */
   decideAhead?: number;
   node?: Omit<StartNodeOptions, 'config'>;
 }
@@ -69,7 +69,14 @@ export async function startBenchNode(options: BenchNodeOptions): Promise<BenchNo
   const dataDir = options.dataDir ?? join(tmp.path, 'data');
   const jobIds = options.jobsDir ? [] : await writeBenchJobs(jobsDir, options.jobs);
   const config = loadNodeConfig({
-    flags: { jobs: jobsDir, data: dataDir, port: 0, slots: options.slots, leaseTtl: 10_000, decideAhead: options.decideAhead ?? 0 },
+    flags: {
+      jobs: jobsDir,
+      data: dataDir,
+      port: 0,
+      slots: options.slots,
+      leaseTtl: 10_000,
+      ...(options.decideAhead === undefined ? {} : { decideAhead: options.decideAhead }),
+    },
     env: {},
   });
   const started = performance.now();

@@ -21,7 +21,7 @@ export interface TestNodeOptions {
   nodeId?: string;
   leaseTtl?: number;
   logLimit?: number;
-  /** `--decide-ahead` in ms. @defaultValue 0 */
+  /** `--decide-ahead` in ms. @defaultValue the node's own default */
   decideAhead?: number;
   /** Anything else of `startNode`'s options (clock, runner, snapshotEvery). */
   node?: Omit<StartNodeOptions, 'config'>;
@@ -64,7 +64,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
       ...(options.nodeId ? { nodeId: options.nodeId } : {}),
       leaseTtl: options.leaseTtl ?? 1500,
       logLimit: options.logLimit ?? 1_048_576,
-      decideAhead: options.decideAhead ?? 0,
+      ...(options.decideAhead === undefined ? {} : { decideAhead: options.decideAhead }),
     },
     env: {},
   });
