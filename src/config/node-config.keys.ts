@@ -112,7 +112,7 @@ export const NODE_CONFIG_KEYS: readonly NodeConfigKey[] = [
     name: 'decideAhead',
     flag: '--decide-ahead <ms>',
     env: 'TIMECLOUD_DECIDE_AHEAD',
-    default: '100',
+    default: '200',
     description:
       "Decide each tick this many ms early, so its RunScheduled is durable and its shell spawned by the tick; the script still starts at the tick. Jobs with a run open decide at the tick. 0 decides at the tick.",
     expected: `a whole number of milliseconds from 0 to ${MAX_DECIDE_AHEAD_MS}`,

@@ -199,9 +199,11 @@ export function loadNodeConfig(input: LoadNodeConfigInput = {}): NodeConfig {
     slots: input.cpuCount ?? availableParallelism(),
     leaseTtl: 1_500,
     // A durable append takes 25–40 ms here (p50–p99, fsync): deciding at the tick, RunScheduled
-    // cannot be durable within 10 ms of it. 100 ms ahead, it is durable before the tick at p99
-    // with 1,000 jobs a second (bench/fire-lag.bench.ts), and shells wait held at most that long.
-    decideAhead: 100,
+    // cannot be durable within 10 ms of it. With 1,000 jobs a second, the appends of the runs
+    // already going share the writer and a second's decisions took up to 118 ms to be durable
+    // (bench/fire-lag.bench.ts): 200 ms ahead keeps them durable before the tick with room to
+    // spare, and shells wait held at most that long.
+    decideAhead: 200,
     logLimit: 1024 * 1024,
     logLevel: 'info',
   };

@@ -45,7 +45,7 @@ describe('loadNodeConfig', () => {
       host: '127.0.0.1',
       slots: 4,
       leaseTtl: 1500,
-      decideAhead: 100,
+      decideAhead: 200,
       logLimit: 1048576,
       logLevel: 'info',
       alerts: undefined,
