@@ -21,8 +21,9 @@
  *   (more than these 2 cores can: ~300–450/s);
  * - `runner=launcher`: the real launcher runs `true` in 8 slots; spawning saturates the machine.
  *
- * `decideAhead` is the node's `--decide-ahead` (its default, 100, when left out; 0 decides at the
- * tick): idle jobs decide (and spawn held) that many ms before the tick, and the slot releases the script at the tick. Under
+ * `decideAhead` is the node's `--decide-ahead` (its default, 200, when left out; 0 decides at
+ * the tick): idle jobs decide (and spawn held) that many ms before the tick, and the slot
+ * releases the script at the tick. Under
  * `runner=hold` every job has a run open, so each decides at its tick; `runner=inert` shows
  * the effect, and also the lag from the tick to the release of the script (`start()`).
  *
