@@ -143,8 +143,17 @@ class JobActor {
         return next;
       }
       case 'Started': {
-        const { runId, pid, slot, process } = message;
-        const command: JobCommand = { type: 'RecordStarted', runId, pid, slot, nodeId: deps.node.nodeId, host: deps.node.host, at: now() };
+        const { runId, pid, slot, process, releaseAt } = message;
+        const command: JobCommand = {
+          type: 'RecordStarted',
+          runId,
+          pid,
+          slot,
+          nodeId: deps.node.nodeId,
+          host: deps.node.host,
+          at: now(),
+          ...(releaseAt === undefined ? {} : { releaseAt }),
+        };
         let events: JobEvent[];
         try {
           events = decide(command, state.job, deps);

@@ -88,11 +88,16 @@ export function spawnProcessSlot(
           }
           current.handle = handle;
           await state.recorded;
+          // A tick decided ahead (`decideAheadMs`) is released at its time, not before, and its
+          // RunStarted says so. An Abort sent meanwhile waits in the mailbox: nact handles one
+          // message at a time.
+          const releaseAtMs = Math.min(Date.parse(order.scheduledFor), deps.clock.now() + MAX_DECIDE_AHEAD_MS);
+          const releaseAt = releaseAtMs > deps.clock.now() ? { releaseAt: new Date(releaseAtMs).toISOString() } : {};
           let go = false;
           try {
             const answer = await query<JobMsg, { go?: boolean }>(
               job,
-              { type: 'Started', runId: order.runId, pid: handle.pid, slot, process: ctx.self },
+              { type: 'Started', runId: order.runId, pid: handle.pid, slot, process: ctx.self, ...releaseAt },
               deps.startTimeoutMs ?? 30_000,
             );
             go = answer.go === true;
@@ -104,9 +109,7 @@ export function spawnProcessSlot(
             finish(ctx.self, order.runId, { result: 'cancelled', durationMs: 0 });
             return { ...state, current };
           }
-          // A tick decided ahead (`decideAheadMs`) is released at its time, not before. An Abort
-          // sent meanwhile waits in the mailbox: nact handles one message at a time.
-          const early = Math.min(Date.parse(order.scheduledFor) - deps.clock.now(), MAX_DECIDE_AHEAD_MS);
+          const early = releaseAtMs - deps.clock.now();
           if (early > 0) await new Promise<void>((resolve) => deps.clock.setTimeout(resolve, early));
           handle.start();
           void handle.outcome.then(async (outcome) => {

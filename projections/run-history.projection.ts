@@ -157,8 +157,9 @@ export function runHistoryProjection(options: RunHistoryOptions = {}): Projectio
           break;
         }
         case 'RunStarted': {
-          const { runId, at, pid, slot, nodeId } = event.data;
-          update(state, runId, { status: 'running', startedAt: at, pid, slot, nodeId });
+          const { runId, at, releaseAt, pid, slot, nodeId } = event.data;
+          // A tick decided ahead is recorded before its script starts: the run starts at its release.
+          update(state, runId, { status: 'running', startedAt: releaseAt ?? at, pid, slot, nodeId });
           break;
         }
         case 'RunSucceeded':

@@ -32,6 +32,7 @@ export function eventSummary(type: string, data: Record<string, unknown>): strin
       add('pid', data.pid);
       add('slot', data.slot);
       add('node', data.nodeId);
+      add('releases', data.releaseAt);
       break;
     case 'RunSkipped':
     case 'RunMissed':

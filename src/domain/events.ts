@@ -67,7 +67,15 @@ export type RunMissed = Event<
 export type RunQueued = Event<'RunQueued', RunRef & { position: number; reason: string; at: string }>;
 export type RunStarted = Event<
   'RunStarted',
-  RunRef & { pid: number; slot: number; nodeId: string; host: string; at: string }
+  RunRef & {
+    pid: number;
+    slot: number;
+    nodeId: string;
+    host: string;
+    at: string;
+    /** Not released before this (a tick decided ahead, `--decide-ahead`, starts at its time); absent: at once. */
+    releaseAt?: string;
+  }
 >;
 export type RunSignalled = Event<
   'RunSignalled',

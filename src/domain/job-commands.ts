@@ -41,6 +41,8 @@ export type JobCommand =
       nodeId: string;
       host: string;
       at: string;
+      /** The held script is released then, not at once (a tick decided ahead). */
+      releaseAt?: string;
     }
   | {
       type: 'RecordSignalled';

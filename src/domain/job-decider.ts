@@ -256,8 +256,9 @@ export function decide(command: JobCommand, state: JobState, ctx: DecideContext)
     case 'RecordStarted': {
       const run = requireOpenRun(state, command.runId);
       if (run.phase === 'running') throw new ConflictError(`run ${run.runId} has already started on ${run.nodeId}`);
-      const { pid, slot, nodeId, host, at } = command;
-      return [{ type: 'RunStarted', data: { jobId, runId: run.runId, attempt: run.attempt, pid, slot, nodeId, host, at } }];
+      const { pid, slot, nodeId, host, at, releaseAt } = command;
+      const release = releaseAt !== undefined && releaseAt > at ? { releaseAt } : {};
+      return [{ type: 'RunStarted', data: { jobId, runId: run.runId, attempt: run.attempt, pid, slot, nodeId, host, at, ...release } }];
     }
     case 'RecordSignalled': {
       const run = requireOpenRun(state, command.runId);

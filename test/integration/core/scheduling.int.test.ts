@@ -73,15 +73,25 @@ describe('--decide-ahead', () => {
       return scheduled.length >= 3 ? scheduled.slice(0, 3) : undefined;
     }, { timeout: 30_000, message: 'three runs done' });
 
+    const all = await jobEvents(node.store, 'ahead/each-second');
     for (const run of runs) {
       const log = await runLog(node.store, run.data.runId);
       const started = Number(/started=(\d+)/.exec(log)?.[1]);
       expect(log).toContain(`scheduledFor=${run.data.scheduledFor}`);
       expect(started).toBeGreaterThanOrEqual(Date.parse(run.data.scheduledFor));
+      // Recorded before its tick, a start says when the script is released: at the tick.
+      const start = all.find((e): e is RunStarted => e.type === 'RunStarted' && e.data.runId === run.data.runId);
+      if (start?.data.at !== undefined && start.data.at < run.data.scheduledFor) {
+        expect(start.data.releaseAt).toBe(run.data.scheduledFor);
+      } else {
+        expect(start?.data.releaseAt).toBeUndefined();
+      }
     }
     // Decided 300 ms early; a loaded machine may delay one decision past its tick, not most.
     const ahead = runs.filter((run) => Date.parse(run.data.at) < Date.parse(run.data.scheduledFor));
     expect(ahead.length).toBeGreaterThanOrEqual(2);
+    const releasedLater = all.filter((e) => e.type === 'RunStarted' && (e as RunStarted).data.releaseAt !== undefined);
+    expect(releasedLater.length).toBeGreaterThanOrEqual(2);
   });
 });
 

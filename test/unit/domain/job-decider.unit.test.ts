@@ -217,6 +217,16 @@ describe('run lifecycle', () => {
     given(registered, run, started(runId)).when(start).thenThrows(/already started/, 'CONFLICT');
   });
 
+  it('records when a run decided ahead is released, and nothing of the kind for a run released at once', () => {
+    const start = { type: 'RecordStarted' as const, runId, pid: 4242, slot: 0, nodeId: 'n1', host: 'h1', at: T0 };
+    const tick = plus(T0, 200);
+    given(registered, run)
+      .when({ ...start, releaseAt: tick })
+      .then([{ type: 'RunStarted', data: { jobId, runId, attempt: 1, pid: 4242, slot: 0, nodeId: 'n1', host: 'h1', at: T0, releaseAt: tick } }]);
+    // Its tick already passed by the time the start was recorded: released at once.
+    given(registered, run).when({ ...start, releaseAt: plus(T0, -5) }).then([started(runId)]);
+  });
+
   it('refuses to start a run that was aborted while it waited', () => {
     const aborted: JobEvent = {
       type: 'RunAborted',

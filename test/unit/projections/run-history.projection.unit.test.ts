@@ -41,6 +41,13 @@ describe('run history projection', () => {
     });
   });
 
+  it('starts a run decided ahead at its release, not when its start was recorded', () => {
+    const recorded = ev.started(JOB, id(1), 2);
+    const releaseAt = at(2, 1);
+    const state = history([ev.scheduled(JOB, id(1), 1), { ...recorded, data: { ...recorded.data, releaseAt } } as TimecloudEvent]);
+    expect(findRun(state, id(1))).toMatchObject({ status: 'running', startedAt: releaseAt });
+  });
+
   it('links the attempts of a run family, marks the retry on the failed one, and records a cancelled pending retry', () => {
     const state = history([
       ev.scheduled(JOB, id(1), 1),
