@@ -85,7 +85,10 @@ export type SupervisorMsg =
   | { type: 'Lead'; jobIds: string[] }
   /** This node lost the lease: stop every job actor (they may not write) and drop the queue. Replies `true`. */
   | { type: 'Follow' }
-  /** Graceful stop: no new ticks or dispatches, but results of running jobs are still recorded. Replies `true`. */
+  /**
+   * Graceful stop: no new ticks or dispatches (the queue is dropped; its runs stay open for the
+   * next leader), but results of running jobs are still recorded. Replies `true`.
+   */
   | { type: 'Quiesce' }
   /** Replies the dispatcher's reference. */
   | { type: 'Dispatcher' }

@@ -128,6 +128,9 @@ export function spawnSupervisor(parent: ActorRef<unknown>, deps: SupervisorDeps)
         case 'Quiesce':
           state.leader = leading = false;
           for (const cell of state.jobs.values()) cell.deactivate();
+          // The stop takes the running jobs down, which frees their slots: a waiting run must not
+          // take one. It stays open in its job's stream, for the next leader to run.
+          dispatch(state.dispatcher, { type: 'Clear' });
           reply(ctx, true);
           return state;
         case 'Sync':
