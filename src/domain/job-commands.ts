@@ -2,6 +2,7 @@
  * Commands a job actor hands to the decider. Each carries the time it is decided at (`at` or
  * `now`), so the decider needs no clock.
  */
+import type { RunStarted } from './events.js';
 import type { JobSpec } from './job-spec.js';
 
 /** How an attempt ended, as the runner reports it. */
@@ -33,17 +34,8 @@ export type JobCommand =
   /** A manual "run now". `runId` comes from the caller so that a retried request is idempotent. */
   | { type: 'Trigger'; runId: string; by: string; at: string }
   | { type: 'RecordQueued'; runId: string; position: number; reason: string; at: string }
-  | {
-      type: 'RecordStarted';
-      runId: string;
-      pid: number;
-      slot: number;
-      nodeId: string;
-      host: string;
-      at: string;
-      /** The held script is released then, not at once (a tick decided ahead). */
-      releaseAt?: string;
-    }
+  /** What `RunStarted` records, from the process slot (`releaseAt`: a tick decided ahead). */
+  | ({ type: 'RecordStarted'; runId: string } & Pick<RunStarted['data'], 'pid' | 'slot' | 'nodeId' | 'host' | 'at' | 'releaseAt'>)
   | {
       type: 'RecordSignalled';
       runId: string;
