@@ -24,8 +24,10 @@ export type JobMsg =
   /** This node no longer leads: disarm timers, dispatch nothing more. */
   | { type: 'Deactivate' }
   | { type: 'TickDue' }
-  /** Query from a process slot holding a started-but-held process: replies `{ go: boolean }`. */
-  /** `releaseAt`: the slot releases the held script then (a tick decided ahead), not at once. */
+  /**
+   * Query from a process slot holding a started-but-held process: replies `{ go: boolean }`.
+   * `releaseAt`: the slot releases the held script then (a tick decided ahead), not at once.
+   */
   | { type: 'Started'; runId: string; pid: number; slot: number; process: ActorRef<ProcessMsg>; releaseAt?: string }
   | { type: 'Queued'; runId: string; position: number; reason: string }
   | { type: 'Signalled'; runId: string; signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' }

@@ -91,8 +91,9 @@ export function spawnProcessSlot(
           // A tick decided ahead (`decideAheadMs`) is released at its time, not before, and its
           // RunStarted says so. An Abort sent meanwhile waits in the mailbox: nact handles one
           // message at a time.
-          const releaseAtMs = Math.min(Date.parse(order.scheduledFor), deps.clock.now() + MAX_DECIDE_AHEAD_MS);
-          const releaseAt = releaseAtMs > deps.clock.now() ? { releaseAt: new Date(releaseAtMs).toISOString() } : {};
+          const askedAt = deps.clock.now();
+          const releaseAtMs = Math.min(Date.parse(order.scheduledFor), askedAt + MAX_DECIDE_AHEAD_MS);
+          const releaseAt = releaseAtMs > askedAt ? { releaseAt: new Date(releaseAtMs).toISOString() } : {};
           let go = false;
           try {
             const answer = await query<JobMsg, { go?: boolean }>(
