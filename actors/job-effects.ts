@@ -59,6 +59,9 @@ export interface JobActorDeps extends DecideContext {
 /** Slack for clocks and schedulers on top of `ttl + grace` before a run is declared abandoned. */
 export const ABANDON_MARGIN_MS = 1000;
 
+/** How long a run the runner refused waits before it is handed out again. */
+export const REFUSED_PAUSE_MS = 1000;
+
 export function orderFor(state: JobState, run: OpenRun): RunOrder | undefined {
   const spec = state.spec;
   if (!spec) return undefined;
@@ -184,6 +187,19 @@ export class JobEffects {
     this.dispatchReady(job);
     // The tick was armed for its own time while this run was open: now it may be decided ahead.
     if (this.deps.decideAheadMs) this.armTick(job);
+  }
+
+  /**
+   * The runner refused the run (the node is stopping or fenced): it stays open and handed out,
+   * and is offered again after a pause. A job still active while its runner refuses (the lease
+   * was just lost) would otherwise hand it straight back, in a loop, until it is retired.
+   */
+  refused(runId: string): void {
+    this.processes?.delete(runId);
+    if (!this.active) return; // stopping or following: the restart or the next leader runs it
+    this.setTimer(`refused:${this.jobId}:${runId}`, this.deps.clock.now() + REFUSED_PAUSE_MS, () =>
+      dispatch(this.job.ref(), { type: 'Finished', runId, outcome: { result: 'cancelled', durationMs: 0 } }),
+    );
   }
 
   /** Sends the SIGUSR2 ladder to a running attempt; remembers who asked for the record. */

@@ -173,7 +173,10 @@ class JobActor {
       case 'Finished': {
         const { runId, outcome } = message;
         if (outcome.result === 'cancelled') {
-          effects.finished(state.job, runId);
+          if (outcome.refused) {
+            deps.log.info({ runId, reason: outcome.refused }, 'run not started: the runner takes no new runs; it stays open');
+            effects.refused(runId);
+          } else effects.finished(state.job, runId);
           reply(ctx, true);
           return state;
         }

@@ -13,8 +13,11 @@ export type RunOrder = Omit<RunRequest, 'logLimitBytes'>;
 
 export type CommandReply = { ok: true; events: JobEvent[] } | { ok: false; code: string; message: string };
 
-/** A run attempt's end as the process slot saw it; `cancelled` means it never started. */
-export type SlotOutcome = RunResult | { result: 'cancelled'; durationMs: number };
+/**
+ * A run attempt's end as the process slot saw it; `cancelled` means it never started.
+ * `refused`: the runner took no new runs (the node is stopping or fenced), so the run waits.
+ */
+export type SlotOutcome = RunResult | { result: 'cancelled'; durationMs: number; refused?: string };
 
 export type JobMsg =
   /** Replies `CommandReply` when sent as a query. */

@@ -10,6 +10,7 @@
  * run overlaps the commit of the last one (bench/throughput.bench.ts, the burst case).
  */
 import type { Clock } from '../src/clock.js';
+import { RunnerStoppedError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { RunHandle, Runner } from '../src/runner/runner.js';
 import { RunLogWriter, type LiveLogBus } from '../src/runlog/run-log-writer.js';
@@ -83,7 +84,10 @@ export function spawnProcessSlot(
               },
             );
           } catch (error) {
-            finish(ctx.self, order.runId, failure(`could not start: ${(error as Error).message}`));
+            const message = (error as Error).message;
+            // Nothing ran: a node that is stopping or fenced is no failure of the job (and no alert).
+            const outcome = error instanceof RunnerStoppedError ? { result: 'cancelled' as const, durationMs: 0, refused: message } : failure(`could not start: ${message}`);
+            finish(ctx.self, order.runId, outcome);
             return { ...state, current };
           }
           current.handle = handle;

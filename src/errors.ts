@@ -77,6 +77,12 @@ export class UnavailableError extends TimecloudError {
   }
 }
 
+/**
+ * The runner takes no new runs for now: it is closed, shutting down or fenced. A run refused so
+ * never began, so it is no failure of its job: it stays open for the restart or the next leader.
+ */
+export class RunnerStoppedError extends UnavailableError {}
+
 /** This node may not write: it does not hold a valid leader lease (another node may have taken over). */
 export class FencedError extends UnavailableError {
   constructor(message = 'this node no longer holds a valid leader lease', options?: ErrorOptions) {

@@ -7,7 +7,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UnavailableError, ValidationError } from '../errors.js';
+import { RunnerStoppedError, UnavailableError, ValidationError } from '../errors.js';
 import { withoutNodeSettings } from './job-env.js';
 import type { FromLauncher, ToLauncher, WireError } from './launcher-protocol.js';
 import { type Pending, takeDown } from './orphaned-runs.js';
@@ -48,7 +48,9 @@ function launcherEntry(): { path: string; execArgv: string[] } {
 
 function fromWire(error: WireError): Error {
   if (error.code === 'VALIDATION') return new ValidationError(error.message, error.path);
-  if (error.code === 'UNAVAILABLE') return new UnavailableError(error.message);
+  if (error.code === 'UNAVAILABLE') {
+    return error.name === RunnerStoppedError.name ? new RunnerStoppedError(error.message) : new UnavailableError(error.message);
+  }
   return new Error(error.message);
 }
 
@@ -135,6 +137,7 @@ class LauncherClient implements LauncherRunner {
   async prepare(request: RunRequest, callbacks: RunCallbacks): Promise<RunHandle> {
     // Checked here too, so that a bad request fails with the caller's stack.
     validateRunRequest(request);
+    if (this.#closing) throw new RunnerStoppedError(`runner is closed: run ${request.runId} not prepared`);
     if (this.#gone) throw this.#gone;
     const id = this.#nextId++;
     let resolve!: (outcome: RunOutcome) => void;

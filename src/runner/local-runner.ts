@@ -3,7 +3,7 @@
  * these; tests may use it directly. The node itself should not: it grows, and spawning from
  * a big process is slow (DESIGN.md, "Job environment").
  */
-import { UnavailableError } from '../errors.js';
+import { RunnerStoppedError } from '../errors.js';
 import { withoutNodeSettings } from './job-env.js';
 import { JobRun } from './job-run.js';
 import { GroupWatcher } from './process-group.js';
@@ -58,10 +58,10 @@ export class LocalRunner implements Runner {
 
   async prepare(request: RunRequest, callbacks: RunCallbacks): Promise<RunHandle> {
     validateRunRequest(request);
-    if (this.#closed) throw new UnavailableError(`runner is closed: run ${request.runId} not prepared`);
-    if (this.#shuttingDown > 0) throw new UnavailableError(`runner is shutting down: run ${request.runId} not prepared`);
+    if (this.#closed) throw new RunnerStoppedError(`runner is closed: run ${request.runId} not prepared`);
+    if (this.#shuttingDown > 0) throw new RunnerStoppedError(`runner is shutting down: run ${request.runId} not prepared`);
     if (this.#fencedAt) {
-      throw new UnavailableError(
+      throw new RunnerStoppedError(
         `runner is fenced since ${this.#fencedAt.toISOString()} (lease not renewed): run ${request.runId} not prepared`,
       );
     }

@@ -91,7 +91,8 @@ export interface RunHandle {
 export interface Runner {
   /**
    * Spawns the run held. Rejects with a `ValidationError` naming the field of a bad
-   * request, or an `UnavailableError` while the runner is fenced, shutting down or closed.
+   * request, a `RunnerStoppedError` while the runner is fenced, shutting down or closed, or an
+   * `UnavailableError` when the process cannot be spawned.
    */
   prepare(request: RunRequest, callbacks: RunCallbacks): Promise<RunHandle>;
   /**

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError, UnavailableError } from '../../../src/errors.js';
+import { RunnerStoppedError, ValidationError } from '../../../src/errors.js';
 import { groupAlive, readStat } from '../../../src/runner/process-group.js';
 import { type LauncherRunner, type RunOutcome, startLauncher } from '../../../src/runner/runner.js';
 import { eventually } from '../../support/eventually.js';
@@ -102,7 +102,8 @@ describe('launcher: held start, cancel, abort, fencing, shutdown', () => {
     expect(b).toMatchObject({ result: 'aborted', reason: 'fenced', durationMs: 0 });
     expect(started.signals.map((s) => [s.signal, s.reason])).toEqual([['SIGUSR2', 'fenced']]);
     expect(held.lines).toEqual([]);
-    await expect(runner.prepare(runRequest('./success.sh'), recorder())).rejects.toThrow(UnavailableError);
+    // Refused as stopped (not merely unavailable) across the launcher's channel: the run is no failure of its job.
+    await expect(runner.prepare(runRequest('./success.sh'), recorder())).rejects.toThrow(RunnerStoppedError);
 
     runner.fenceAt(new Date(Date.now() + 60_000));
     const again = groups.track(await runner.prepare(runRequest('./success.sh'), recorder()));
