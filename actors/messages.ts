@@ -33,7 +33,7 @@ export type JobMsg =
    */
   | { type: 'Started'; runId: string; pid: number; slot: number; process: ActorRef<ProcessMsg>; releaseAt?: string }
   | { type: 'Queued'; runId: string; position: number; reason: string }
-  | { type: 'Signalled'; runId: string; signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' }
+  | { type: 'Signalled'; runId: string; signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher' }
   | { type: 'Finished'; runId: string; outcome: SlotOutcome }
   /** Replies the job's `JobState`. */
   | { type: 'Inspect' }

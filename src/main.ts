@@ -24,7 +24,7 @@ import { randomId } from './domain/ids.js';
 import { startDashboard, type DashboardTuning, type NodeHttp } from './http/dashboard.js';
 import { ConflictError, NotFoundError, TimecloudError, UnavailableError, ValidationError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { startLauncher, type Runner } from './runner/runner.js';
+import { startSupervisedLauncher, type Runner } from './runner/runner.js';
 import { LiveLogBus } from './runlog/run-log-writer.js';
 import type { EventStore } from './store/event-store.js';
 import { JOB_SNAPSHOT_VERSION } from './store/job-streams.js';
@@ -99,7 +99,7 @@ export async function startNode(options: StartNodeOptions): Promise<TimecloudNod
     throw error;
   });
   const store = dashboard.store;
-  const runner = options.runner ?? (await startLauncher());
+  const runner = options.runner ?? (await startSupervisedLauncher({ log, onRestart: () => dashboard.metrics.onLauncherRestart() }));
   const live = new LiveLogBus();
   const timers = new TimerQueue(clock);
   const lease = new LeaderLease({ store, nodeId, url: dashboard.url, ttlMs: config.leaseTtl, clock, log });

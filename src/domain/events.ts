@@ -79,7 +79,7 @@ export type RunStarted = Event<
 >;
 export type RunSignalled = Event<
   'RunSignalled',
-  RunRef & { signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown'; at: string }
+  RunRef & { signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher'; at: string }
 >;
 export type RunSucceeded = Event<'RunSucceeded', RunRef & { exitCode: 0; durationMs: number; at: string }>;
 export type RunFailed = Event<

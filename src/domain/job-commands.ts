@@ -12,7 +12,7 @@ export type RunResult = { durationMs: number } & (
   | { result: 'timed_out'; killed: boolean; exitCode: number | null; signal: string | null }
   | {
       result: 'aborted';
-      reason: 'abort' | 'fenced' | 'shutdown' | 'timeout';
+      reason: 'abort' | 'fenced' | 'shutdown' | 'launcher' | 'timeout';
       killed: boolean;
       exitCode: number | null;
       signal: string | null;
@@ -40,7 +40,7 @@ export type JobCommand =
       type: 'RecordSignalled';
       runId: string;
       signal: 'SIGUSR2' | 'SIGKILL';
-      reason: 'timeout' | 'abort' | 'fenced' | 'shutdown';
+      reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher';
       at: string;
     }
   | { type: 'RecordResult'; runId: string; outcome: RunResult; by?: string; at: string }

@@ -142,6 +142,7 @@ function decideResult(state: JobState, run: OpenRun, outcome: RunResult, by: str
         abort: 'aborted on request',
         fenced: 'the node lost its leader lease',
         shutdown: 'the node shut down',
+        launcher: "the node's launcher process died",
         timeout: 'timed out',
       } as const;
       const { exitCode, signal, killed } = outcome;

@@ -31,6 +31,7 @@ export class NodeMetrics {
   private readonly queueDepth: Gauge;
   private readonly busySlots: Gauge;
   private readonly appendLatency: Histogram;
+  private readonly launcherRestarts: Counter;
   readonly wsClients: Gauge;
   private jobCounts: () => { jobs: number; actors: number } = () => ({ jobs: 0, actors: 0 });
 
@@ -62,6 +63,11 @@ export class NodeMetrics {
       name: 'timecloud_store_append_seconds',
       help: 'Latency of event store appends.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.launcherRestarts = new Counter({
+      name: 'timecloud_launcher_restarts_total',
+      help: 'New launcher processes started after the one before died under this node.',
       registers,
     });
     this.wsClients = new Gauge({ name: 'timecloud_ws_clients', help: 'Open dashboard WebSocket connections.', registers });
@@ -104,6 +110,10 @@ export class NodeMetrics {
   onDispatcherChange(load: DispatcherLoad): void {
     this.queueDepth.set(load.queued);
     this.busySlots.set(load.busy);
+  }
+
+  onLauncherRestart(): void {
+    this.launcherRestarts.inc();
   }
 
   observeAppend(seconds: number): void {

@@ -30,18 +30,18 @@ export function takeDown(pending: Pending, watcher: GroupWatcher, graceMs: numbe
     }
   };
   // A held run lost its stdin with the launcher and exits 75 without running the script.
-  if (pending.started && signal('SIGUSR2')) pending.callbacks.onSignal({ signal: 'SIGUSR2', reason: 'shutdown', at: new Date() });
+  if (pending.started && signal('SIGUSR2')) pending.callbacks.onSignal({ signal: 'SIGUSR2', reason: 'launcher', at: new Date() });
   const grace = setTimeout(() => {
     if (!groupAlive(pid) || !signal('SIGKILL')) return;
     killed = true;
-    pending.callbacks.onSignal({ signal: 'SIGKILL', reason: 'shutdown', at: new Date() });
+    pending.callbacks.onSignal({ signal: 'SIGKILL', reason: 'launcher', at: new Date() });
   }, graceMs);
   watcher.watch(pid, () => {
     clearTimeout(grace);
     const totals = { durationMs: Math.round(performance.now() - startedAt), stderrTail: '', loggedBytes: 0, droppedBytes: 0, droppedLines: 0 };
     pending.resolve(
       pending.started
-        ? { result: 'aborted', reason: 'shutdown', killed, exitCode: null, signal: null, ...totals }
+        ? { result: 'aborted', reason: 'launcher', killed, exitCode: null, signal: null, ...totals }
         : { result: 'cancelled', ...totals, durationMs: 0 },
     );
   });

@@ -30,7 +30,8 @@ export interface RunRequest {
 }
 
 /** Why a run's ladder began. */
-export type AbortReason = 'timeout' | 'abort' | 'fenced' | 'shutdown';
+/** `launcher`: the launcher process died, and the node took the run down itself. */
+export type AbortReason = 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher';
 
 /** A signal sent to a run's process group. */
 export interface RunSignal {
@@ -108,3 +109,4 @@ export interface Runner {
 
 export { startLauncher, type LauncherOptions, type LauncherRunner } from './launcher-client.js';
 export { createLocalRunner, type LocalRunnerOptions } from './local-runner.js';
+export { startSupervisedLauncher, type SupervisedLauncher, type SupervisedLauncherOptions } from './supervised-launcher.js';

@@ -111,9 +111,9 @@ describe('launcher lifetime', () => {
     process.kill(runner.launcherPid, 'SIGKILL');
     const outcome = await run.outcome;
 
-    expect(outcome).toMatchObject({ result: 'aborted', reason: 'shutdown', killed: false });
+    expect(outcome).toMatchObject({ result: 'aborted', reason: 'launcher', killed: false });
     expect(groupAlive(run.pid)).toBe(false);
-    expect(log.signals.map((s) => [s.signal, s.reason])).toEqual([['SIGUSR2', 'shutdown']]);
+    expect(log.signals.map((s) => [s.signal, s.reason])).toEqual([['SIGUSR2', 'launcher']]);
     expect(exits).toEqual([{ code: null, signal: 'SIGKILL' }]);
     await expect(runner.prepare(runRequest('./success.sh'), recorder())).rejects.toThrow(UnavailableError);
     await runner.close();
