@@ -82,6 +82,7 @@ export class SqliteStore implements SqliteEventStore {
       {
         intervalMs: parts.options.changePollIntervalMs,
         watchFile: parts.options.changeDetection === 'watch' ? parts.file : undefined,
+        ownWrites: () => this.committer.busy,
       },
       (error) => parts.options.onBackgroundError(this.storeError('polling for changes failed', error)),
     );
@@ -90,7 +91,7 @@ export class SqliteStore implements SqliteEventStore {
     // poll, and find its events in memory.
     this.committer = new GroupCommitter(parts.writer, parts.options.maxBatchEvents, (ops, results) => {
       this.recent.add(ops, results);
-      this.poller.wakeAll();
+      this.poller.committed();
     });
     if (parts.options.scavengeIntervalMs > 0) {
       this.scavengeTimer = setInterval(() => {

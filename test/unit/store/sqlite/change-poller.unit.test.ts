@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChangePoller } from '../../../../src/store/sqlite/change-poller.js';
@@ -88,7 +88,7 @@ describe('ChangePoller watching the folder', () => {
     await dir.remove();
   });
 
-  function setup(options: { idleIntervalMs: number }): {
+  function setup(options: { idleIntervalMs: number; ownWrites?: () => boolean }): {
     poller: ChangePoller;
     reads: () => number;
     bump: () => void;
@@ -135,5 +135,28 @@ describe('ChangePoller watching the folder', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(reads() - before).toBe(10);
     poller.close();
+  });
+
+  it("starts no burst of polls for the process's own writes, and one for anybody else's", async () => {
+    let committing = true;
+    const { poller, reads, file } = setup({ idleIntervalMs: 3_600_000, ownWrites: () => committing });
+    void poller.wait(poller.current(), new AbortController().signal);
+    // The same folder watched here too: libuv hands a write to every watcher of it in one go.
+    const seen: string[] = [];
+    const witness = watch(dir.path, (_event, name) => seen.push(String(name)));
+    try {
+      const before = reads();
+      appendFileSync(`${file}-wal`, 'own frame');
+      await eventually(() => seen.length > 0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(reads() - before).toBe(0);
+
+      committing = false;
+      appendFileSync(`${file}-wal`, 'a frame of another process');
+      await eventually(() => reads() - before >= 10, { message: 'a burst of fast polls' });
+    } finally {
+      witness.close();
+      poller.close();
+    }
   });
 });
