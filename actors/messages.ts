@@ -2,7 +2,7 @@
  * Messages the actors exchange. Plain data; references to other actors travel inside them.
  */
 import type { JobCommand, RunResult } from '../src/domain/job-commands.js';
-import type { JobEvent } from '../src/domain/events.js';
+import type { JobEvent, LadderReason } from '../src/domain/events.js';
 import type { JobState } from '../src/domain/job-state.js';
 import type { JobSpec } from '../src/domain/job-spec.js';
 import type { RunRequest } from '../src/runner/runner.js';
@@ -33,7 +33,7 @@ export type JobMsg =
    */
   | { type: 'Started'; runId: string; pid: number; slot: number; process: ActorRef<ProcessMsg>; releaseAt?: string }
   | { type: 'Queued'; runId: string; position: number; reason: string }
-  | { type: 'Signalled'; runId: string; signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher' }
+  | { type: 'Signalled'; runId: string; signal: 'SIGUSR2' | 'SIGKILL'; reason: LadderReason }
   | { type: 'Finished'; runId: string; outcome: SlotOutcome }
   /** Replies the job's `JobState`. */
   | { type: 'Inspect' }

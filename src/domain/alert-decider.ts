@@ -180,7 +180,7 @@ function decideOutcome(state: AlertState, command: HandleOutcome): AlertEvent[] 
       ];
     }
     case 'RunAborted':
-      // Somebody stopped it, or its node shut down or lost the lease: not the job's failure.
+      // Somebody stopped it, or its node shut down, lost the lease or its launcher: not the job's failure.
       return [];
     default: {
       const unknown: never = outcome;

@@ -77,10 +77,9 @@ export type RunStarted = Event<
     releaseAt?: string;
   }
 >;
-export type RunSignalled = Event<
-  'RunSignalled',
-  RunRef & { signal: 'SIGUSR2' | 'SIGKILL'; reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher'; at: string }
->;
+/** Why a run's ladder began (`launcher`: the launcher process died, and the node took the run down). */
+export type LadderReason = 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher';
+export type RunSignalled = Event<'RunSignalled', RunRef & { signal: 'SIGUSR2' | 'SIGKILL'; reason: LadderReason; at: string }>;
 export type RunSucceeded = Event<'RunSucceeded', RunRef & { exitCode: 0; durationMs: number; at: string }>;
 export type RunFailed = Event<
   'RunFailed',

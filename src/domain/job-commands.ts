@@ -2,7 +2,7 @@
  * Commands a job actor hands to the decider. Each carries the time it is decided at (`at` or
  * `now`), so the decider needs no clock.
  */
-import type { RunStarted } from './events.js';
+import type { LadderReason, RunStarted } from './events.js';
 import type { JobSpec } from './job-spec.js';
 
 /** How an attempt ended, as the runner reports it. */
@@ -12,7 +12,7 @@ export type RunResult = { durationMs: number } & (
   | { result: 'timed_out'; killed: boolean; exitCode: number | null; signal: string | null }
   | {
       result: 'aborted';
-      reason: 'abort' | 'fenced' | 'shutdown' | 'launcher' | 'timeout';
+      reason: LadderReason;
       killed: boolean;
       exitCode: number | null;
       signal: string | null;
@@ -40,7 +40,7 @@ export type JobCommand =
       type: 'RecordSignalled';
       runId: string;
       signal: 'SIGUSR2' | 'SIGKILL';
-      reason: 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher';
+      reason: LadderReason;
       at: string;
     }
   | { type: 'RecordResult'; runId: string; outcome: RunResult; by?: string; at: string }

@@ -29,8 +29,7 @@ export interface RunRequest {
   logLimitBytes: number;
 }
 
-/** Why a run's ladder began. */
-/** `launcher`: the launcher process died, and the node took the run down itself. */
+/** Why a run's ladder began; `launcher`: the launcher process died, and the node took the run down itself. */
 export type AbortReason = 'timeout' | 'abort' | 'fenced' | 'shutdown' | 'launcher';
 
 /** A signal sent to a run's process group. */

@@ -1,7 +1,7 @@
 /** Helpers for runner tests: job requests over the fixture scripts, recorded callbacks, group checks. */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { liveMembers } from '../../src/runner/process-group.js';
+import { liveMembers, readStat } from '../../src/runner/process-group.js';
 import type { RunCallbacks, RunLogLine, RunRequest, RunSignal } from '../../src/runner/runner.js';
 
 /** Folder of the job fixture scripts (`success.sh`, `sleeper.sh`, ...). */
@@ -54,6 +54,12 @@ export function recorder(): Recorder {
  * Remembers the process groups a test made; `expectAllGone` fails if any still has a
  * member that is not a zombie (an orphan the runner let escape).
  */
+/** True once `pid` has exited (gone, or a zombie nobody reaped yet). */
+export function processGone(pid: number): boolean {
+  const stat = readStat(pid);
+  return stat === undefined || stat.state === 'Z' || stat.state === 'X';
+}
+
 export class GroupTracker {
   readonly #groups = new Set<number>();
 

@@ -7,18 +7,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../../src/errors.js';
-import { groupAlive, readStat } from '../../../src/runner/process-group.js';
+import { groupAlive } from '../../../src/runner/process-group.js';
 import { startLauncher } from '../../../src/runner/runner.js';
 import { eventually } from '../../support/eventually.js';
-import { GroupTracker, JOBS_DIR, recorder, runRequest } from '../../support/runner-fixtures.js';
+import { GroupTracker, JOBS_DIR, processGone, recorder, runRequest } from '../../support/runner-fixtures.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 const PARENT = fileURLToPath(new URL('../../fixtures/runner/launcher-parent.ts', import.meta.url));
-
-function isGone(pid: number): boolean {
-  const stat = readStat(pid);
-  return stat === undefined || stat.state === 'Z' || stat.state === 'X';
-}
 
 interface Parent {
   process: ChildProcess;
@@ -65,7 +60,7 @@ describe('launcher lifetime', () => {
 
     parent.process.kill('SIGKILL');
     await eventually(() => !groupAlive(parent.pid), { message: "the job's process group to be gone" });
-    await eventually(() => isGone(parent.launcherPid), { message: 'the launcher to exit' });
+    await eventually(() => processGone(parent.launcherPid), { message: 'the launcher to exit' });
   });
 
   it('after the node dies, a job that ignores SIGUSR2 is SIGKILLed with its grandchild once the grace has passed', async () => {
@@ -80,8 +75,8 @@ describe('launcher lifetime', () => {
 
     parent.process.kill('SIGKILL');
     await eventually(() => !groupAlive(parent.pid), { message: "the job's process group to be gone" });
-    expect(pids.filter((pid) => !isGone(pid))).toEqual([]);
-    await eventually(() => isGone(parent.launcherPid), { message: 'the launcher to exit' });
+    expect(pids.filter((pid) => !processGone(pid))).toEqual([]);
+    await eventually(() => processGone(parent.launcherPid), { message: 'the launcher to exit' });
   });
 
   it('a node paused by SIGSTOP stops renewing its fence: the launcher aborts its runs by itself', async () => {
@@ -94,10 +89,10 @@ describe('launcher lifetime', () => {
     parent.process.kill('SIGSTOP');
     await eventually(() => !groupAlive(parent.pid), { message: "the job's process group to be gone" });
     // Fencing is not death: the launcher waits for its node.
-    expect(isGone(parent.launcherPid)).toBe(false);
+    expect(processGone(parent.launcherPid)).toBe(false);
 
     parent.process.kill('SIGKILL');
-    await eventually(() => isGone(parent.launcherPid), { message: 'the launcher to exit' });
+    await eventually(() => processGone(parent.launcherPid), { message: 'the launcher to exit' });
   });
 
   it('if the launcher itself dies, the node takes its runs down with the ladder and refuses new ones', async () => {

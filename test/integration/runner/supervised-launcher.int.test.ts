@@ -5,15 +5,10 @@
 import { afterEach, expect, it } from 'vitest';
 import { RunnerStoppedError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
-import { groupAlive, readStat } from '../../../src/runner/process-group.js';
+import { groupAlive } from '../../../src/runner/process-group.js';
 import { startSupervisedLauncher, type SupervisedLauncher } from '../../../src/runner/runner.js';
 import { eventually } from '../../support/eventually.js';
-import { GroupTracker, recorder, runRequest } from '../../support/runner-fixtures.js';
-
-function isGone(pid: number): boolean {
-  const stat = readStat(pid);
-  return stat === undefined || stat.state === 'Z' || stat.state === 'X';
-}
+import { GroupTracker, processGone, recorder, runRequest } from '../../support/runner-fixtures.js';
 
 const groups = new GroupTracker();
 let runner: SupervisedLauncher | undefined;
@@ -43,7 +38,7 @@ it('replaces a launcher that dies: its run is taken down, the next run starts on
   expect(restarts).toHaveLength(1);
   expect(runner.launcherPid).toBe(restarts[0]);
   expect(runner.launcherPid).not.toBe(first);
-  expect(isGone(first)).toBe(true);
+  expect(processGone(first)).toBe(true);
 });
 
 it('hands the fence to the new launcher: a restart never unfences the node', async () => {
@@ -69,6 +64,6 @@ it('once closed, refuses runs as stopped and leaves no launcher behind', async (
   const pid = runner.launcherPid!;
   await runner.close();
   await expect(runner.prepare(runRequest('./success.sh'), recorder())).rejects.toThrow(RunnerStoppedError);
-  await eventually(() => isGone(pid), { message: 'the launcher to exit' });
+  await eventually(() => processGone(pid), { message: 'the launcher to exit' });
   expect(runner.launcherPid).toBe(pid); // closed on purpose: not replaced
 });
